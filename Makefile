@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   := demo/app_metadata.db
+
+.PHONY: run test setup system-deps system-deps-offscreen lint test-long bench screenshots clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/.installed
+
+system-deps:
+	bash scripts/install-system-deps.sh gui
+
+system-deps-offscreen:
+	bash scripts/install-system-deps.sh offscreen
+
+$(DEMO): | $(BIN)/.installed
+	mkdir -p demo
+	$(BIN)/wsadmin demo $(DEMO) --users 2000 --state legacy
+
+# Set up everything and open the app on a fresh demo database (legacy schema,
+# so the upgrade can be tried at once).
+run: system-deps setup $(DEMO)
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "no display: running under xvfb-run (nothing will be visible)"; \
+	  xvfb-run -a $(BIN)/wsadmin gui $(DEMO); \
+	else $(BIN)/wsadmin gui $(DEMO); fi
+
+lint: setup
+	$(BIN)/ruff check wsadmin migrations tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Set up everything and run the whole suite headless: linters, type checks,
+# the import contract, then pytest (warnings and Qt warnings fail tests).
+test: system-deps-offscreen setup lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m "not slow" -q
+
+test-long: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m slow -q
+
+bench: setup
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+screenshots: system-deps setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) demo build dist *.egg-info

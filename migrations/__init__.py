@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of app_metadata.db (shipped as wsadmin.migrations)."""

@@ -1,0 +1,3 @@
+from wsadmin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""The `wsadmin` command line: a thin layer over wsadmin.db.
+
+Each command module registers its sub-commands; this module owns the shared
+rules: one-line errors on stderr (`wsadmin: error: ...`), exit 2 for refused or
+bad input, exit 1 for an operation that failed and left the database as it
+was, a traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from wsadmin import __version__
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = (
+    "wsadmin.cli.status",
+    "wsadmin.cli.migrate",
+    "wsadmin.cli.demo",
+    "wsadmin.cli.gui",
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUG = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wsadmin",
+        description="Inspect, back up, upgrade, check and roll back the backend's "
+                    "app_metadata.db. Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"wsadmin {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not [a for a in args_list if a != "--debug"]:
+        from wsadmin.cli.gui import open_gui
+
+        return open_gui(None)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        from wsadmin.cli.gui import open_gui
+
+        return open_gui(None)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from wsadmin.db.errors import MigrationFailed, WsadminError
+    from wsadmin.db.progress import Cancelled
+
+    try:
+        return int(args.func(args) or 0)
+    except MigrationFailed as exc:
+        if args.debug:
+            raise
+        print(f"wsadmin: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_FAILED
+    except WsadminError as exc:
+        if args.debug:
+            raise
+        print(f"wsadmin: error: {exc.one_line()}", file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_REFUSED)
+    except (Cancelled, KeyboardInterrupt) as exc:
+        print(f"wsadmin: cancelled: {exc or 'interrupted'}", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:
+        if args.debug:
+            raise
+        logging.getLogger("wsadmin").debug("internal error", exc_info=True)
+        print(f"wsadmin: internal error: {type(exc).__name__}: {exc} "
+              "(this is a bug in wsadmin; run again with --debug and report the traceback)",
+              file=sys.stderr)
+        return EXIT_BUG

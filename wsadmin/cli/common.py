@@ -1,0 +1,45 @@
+"""Helpers shared by the command modules: confirmation, output, progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from wsadmin.db.errors import Refused
+from wsadmin.db.progress import Step, StepState
+
+
+def confirm(question: str, args: argparse.Namespace) -> None:
+    """Ask on a terminal; without one, refuse unless --yes was given."""
+    if getattr(args, "yes", False):
+        return
+    if not sys.stdin.isatty():
+        raise Refused(f"{question.rstrip('?')}: needs confirmation",
+                      "pass --yes to confirm without a terminal")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise Refused("not confirmed; nothing was changed")
+
+
+def add_yes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", "-y", action="store_true",
+                        help="do not ask for confirmation")
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+_MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
+
+
+def print_step(step: Step) -> None:
+    """Progress on stderr, one line per finished step, so stdout stays for results."""
+    mark = _MARKS.get(step.state)
+    if mark is None:
+        return
+    detail = f": {step.detail}" if step.detail else ""
+    print(f"  [{mark}] {step.label}{detail}", file=sys.stderr)

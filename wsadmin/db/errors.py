@@ -1,0 +1,118 @@
+"""Known failures an operator can act on, as opposed to bugs.
+
+Every exception in this family carries a one-line message saying what is wrong
+and a hint saying what to do. Anything that is not a WsadminError is a bug in
+wsadmin and is reported with a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+
+
+class WsadminError(Exception):
+    """An environment or input problem with an operator-facing message."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class DatabaseMissing(WsadminError):
+    hint = "check the path; use `wsadmin demo PATH` to create a demo database"
+
+
+class NotADatabase(WsadminError):
+    hint = "choose the backend's app_metadata.db"
+
+
+class CorruptDatabase(WsadminError):
+    hint = "restore it from a backup (`wsadmin backups DB` lists them)"
+
+
+class ForeignDatabase(WsadminError):
+    hint = "choose the backend's app_metadata.db"
+
+
+class UnknownRevision(WsadminError):
+    hint = "this database was migrated by a newer or different tool; use that tool"
+
+
+class HalfUpgraded(WsadminError):
+    hint = "an earlier migration died half-way: run `wsadmin check DB` and restore a backup"
+
+
+class DatabaseLocked(WsadminError):
+    hint = "close the backend and any sqlite3 session using it, then try again"
+
+
+class ReadOnlyDatabase(WsadminError):
+    hint = "check the permissions of the file and its folder"
+
+
+class DiskFull(WsadminError):
+    hint = "free some disk space and try again; nothing was changed"
+
+
+class DiskIOError(WsadminError):
+    hint = "check the disk and the file system; nothing was changed"
+
+
+class BackupFailed(WsadminError):
+    hint = "nothing was changed; fix the cause and try again"
+
+
+class MigrationFailed(WsadminError):
+    """A revision failed; the database was left (or put back) as it was."""
+
+    hint = "the database is unchanged; run with --debug for details"
+
+
+class Refused(WsadminError):
+    """The operator did not confirm, or a precondition for a change does not hold."""
+
+
+def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> WsadminError | None:
+    """Map a sqlite3/OS error to a known error, or None when it is a bug.
+
+    `doing` completes the sentence "wsadmin could not ..." (e.g. "open").
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DiskFull(f"the disk is full: could not {doing} {path}")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return ReadOnlyDatabase(f"permission denied: could not {doing} {path}")
+        if exc.errno == errno.ENOENT:
+            return DatabaseMissing(f"{path} does not exist")
+        return DiskIOError(f"could not {doing} {path}: {exc.strerror or exc}")
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
+        return DatabaseLocked(f"{path} is busy: another program is using it")
+    if primary == sqlite3.SQLITE_NOTADB or "file is not a database" in text:
+        return NotADatabase(f"{path} is not a SQLite database")
+    if primary == sqlite3.SQLITE_CORRUPT or "malformed" in text:
+        return CorruptDatabase(f"{path} is damaged (SQLite reports: {text})")
+    if primary == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return DiskFull(f"the disk is full: could not {doing} {path}")
+    if primary == sqlite3.SQLITE_READONLY or "readonly" in text:
+        return ReadOnlyDatabase(f"{path} is read-only: could not {doing} it")
+    if primary == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
+        return ReadOnlyDatabase(f"cannot open {path} (SQLite: {text})")
+    if primary == sqlite3.SQLITE_IOERR or name.startswith("SQLITE_IOERR") or "disk I/O" in text:
+        return DiskIOError(f"a disk error stopped wsadmin from doing: {doing} {path}")
+    if primary == sqlite3.SQLITE_PERM:
+        return ReadOnlyDatabase(f"permission denied: could not {doing} {path}")
+    return None

@@ -1,0 +1,216 @@
+"""Upgrade and downgrade through Alembic's API, one transaction per command.
+
+DESIGN.md rules 5, 6 and 9: the revision is checked before any write, the
+connection has foreign keys off and pysqlite's transaction handling disabled
+before BEGIN, and every revision of one command runs inside that single
+transaction, so a failing revision leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wsadmin.db import revisions
+from wsadmin.db.backup import BackupInfo, create_backup
+from wsadmin.db.errors import (
+    DatabaseMissing,
+    ForeignDatabase,
+    HalfUpgraded,
+    MigrationFailed,
+    Refused,
+    UnknownRevision,
+    WsadminError,
+    classify_sqlite_error,
+)
+from wsadmin.db.inspect import State, Status, inspect
+from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter, StepState
+from wsadmin.db.sqlite_engine import connect_rw, engine_for_connection, prepare_for_migration
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    path: str
+    action: str                    # "upgrade" | "downgrade"
+    from_revision: str | None
+    to_revision: str | None
+    applied: list[str]             # revisions applied (upgrade) or undone (downgrade), in order
+    backup: BackupInfo | None
+    before: Status
+    after: Status
+
+
+def alembic_config(connection: Any = None, on_version_apply: Any = None) -> Any:
+    """An Alembic Config for the shipped migrations, with no ini file and no logging setup."""
+    from alembic.config import Config
+
+    cfg = Config(stdout=io.StringIO())
+    cfg.set_main_option("script_location", str(revisions.migrations_dir()))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["on_version_apply"] = on_version_apply
+    return cfg
+
+
+def resolve_target(target: str | None, *, upgrading: bool) -> str | None:
+    """Turn 'head', 'base', '-1'-free ids into a known revision id (None = base)."""
+    if target in (None, "head") and upgrading:
+        return revisions.head()
+    if target == "base":
+        return None
+    if target not in revisions.ids():
+        known = ", ".join(("base", *revisions.ids(), "head"))
+        raise UnknownRevision(f"unknown revision {target!r}", f"choose one of: {known}")
+    return target
+
+
+def ensure_migratable(status: Status) -> None:
+    """Rule 9: refuse before any write unless the database is in a state we know."""
+    if status.state is State.UNKNOWN_REVISION:
+        raise UnknownRevision(f"{status.path} is at revision {status.current_revision!r}, "
+                              "which this wsadmin does not know")
+    if status.state is State.HALF_UPGRADED:
+        raise HalfUpgraded(f"{status.path} is half-upgraded: " + "; ".join(status.problems))
+    if status.state is State.FOREIGN:
+        raise ForeignDatabase(f"{status.path} is not an app_metadata.db: "
+                              + "; ".join(status.problems))
+
+
+def plan_upgrade(path: str | Path, target: str | None = "head") -> tuple[Status, list[str]]:
+    status = inspect(path)
+    ensure_migratable(status)
+    goal = resolve_target(target, upgrading=True)
+    ids = revisions.ids()
+    cur = -1 if status.current_revision is None else ids.index(status.current_revision)
+    want = -1 if goal is None else ids.index(goal)
+    if want < cur:
+        raise Refused(f"{path} is at {status.current_revision}, newer than {goal}",
+                      "use `wsadmin downgrade` to go back")
+    return status, list(ids[cur + 1 : want + 1])
+
+
+def plan_downgrade(path: str | Path, target: str | None) -> tuple[Status, list[str]]:
+    status = inspect(path)
+    ensure_migratable(status)
+    goal = resolve_target(target, upgrading=False)
+    if status.state in (State.FRESH, State.LEGACY):
+        raise Refused(f"{path} has no revision to downgrade from",
+                      "it is already before revision 001")
+    ids = revisions.ids()
+    cur = ids.index(status.current_revision or "")
+    want = -1 if goal is None else ids.index(goal)
+    if want > cur:
+        raise Refused(f"{path} is at {status.current_revision}, older than {goal}",
+                      "use `wsadmin upgrade` to go forward")
+    return status, [r.id for r in revisions.between(status.current_revision, goal)]
+
+
+def upgrade(path: str | Path, target: str | None = "head", *,
+            progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
+            cancel: CancelToken | None = None) -> MigrationResult:
+    """Back up, verify the backup, then upgrade to `target` in one transaction."""
+    before, steps = plan_upgrade(path, target)
+    return _migrate(Path(path), "upgrade", before, steps,
+                    resolve_target(target, upgrading=True), progress, backup_dir, cancel)
+
+
+def downgrade(path: str | Path, target: str | None, *,
+              progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
+              cancel: CancelToken | None = None) -> MigrationResult:
+    """Back up, verify the backup, then downgrade to `target` in one transaction."""
+    before, steps = plan_downgrade(path, target)
+    return _migrate(Path(path), "downgrade", before, steps,
+                    resolve_target(target, upgrading=False), progress, backup_dir, cancel)
+
+
+def _migrate(path: Path, action: str, before: Status, steps: list[str], goal: str | None,
+             progress: ProgressCallback | None, backup_dir: str | Path | None,
+             cancel: CancelToken | None) -> MigrationResult:
+    if not steps:
+        return MigrationResult(str(path), action, before.current_revision,
+                               before.current_revision, [], None, before, before)
+    backup = create_backup(path, backup_dir, progress=progress, cancel=cancel)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    run_alembic(path, action, goal, steps, progress)
+    after = inspect(path)
+    if after.current_revision != goal or (after.state is not State.CURRENT and goal is not None):
+        raise MigrationFailed(
+            f"after the {action}, {path} reports revision {after.current_revision} "
+            f"instead of {goal}", f"restore the backup {backup.path}")
+    return MigrationResult(str(path), action, before.current_revision, goal, steps, backup,
+                           before, after)
+
+
+def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
+                progress: ProgressCallback | None = None,
+                connection: sqlite3.Connection | None = None) -> None:
+    """Run Alembic's upgrade/downgrade on `path` inside one transaction.
+
+    Raises MigrationFailed (database unchanged) or another WsadminError (busy,
+    disk full, ...). With `connection`, that already-prepared connection is used
+    (callers holding an exclusive lock pass theirs).
+    """
+    from alembic import command
+
+    reporter = Reporter(progress)
+    labels = {r.id: r.title for r in revisions.chain()}
+    verb = "Upgrade to" if action == "upgrade" else "Undo"
+    pending = list(steps)
+
+    def started(rev: str) -> None:
+        reporter.emit(f"{action}:{rev}", f"{verb} {rev}: {labels[rev]}", StepState.RUNNING)
+
+    def on_version_apply(*, step: Any, **_kw: Any) -> None:
+        done = pending.pop(0) if pending else str(step)
+        reporter.emit(f"{action}:{done}", f"{verb} {done}: {labels[done]}", StepState.DONE)
+        if pending:
+            started(pending[0])
+
+    own = connection is None
+    conn = connection if connection is not None else connect_rw(path)
+    try:
+        if own:
+            prepare_for_migration(conn)
+        engine = engine_for_connection(conn)
+        started(pending[0])
+        try:
+            with engine.connect() as sa_conn, sa_conn.begin():
+                cfg = alembic_config(sa_conn, on_version_apply)
+                if action == "upgrade":
+                    command.upgrade(cfg, goal or "head")
+                else:
+                    command.downgrade(cfg, goal or "base")
+        except BaseException as exc:
+            failed = pending[0] if pending else "?"
+            reporter.emit(f"{action}:{failed}", f"{verb} {failed}: {labels.get(failed, '')}",
+                          StepState.FAILED, str(exc))
+            raise _as_known(exc, path, action, failed) from exc
+        finally:
+            if own:
+                engine.dispose()  # with a borrowed connection this would close it
+    finally:
+        if own:
+            conn.close()
+
+
+def _as_known(exc: BaseException, path: Path, action: str, failed: str) -> BaseException:
+    if isinstance(exc, WsadminError):
+        return exc
+    orig = getattr(exc, "orig", None) or exc
+    known = classify_sqlite_error(orig, path, action)
+    if known is not None:
+        known.message = (f"{action} of revision {failed} stopped: {known.message}; "
+                         "the database was left as it was")
+        return known
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return exc
+    reason = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+    return MigrationFailed(f"{action} of revision {failed} failed ({reason}); "
+                           f"{path} was left as it was")
+
+
+def missing(path: str | Path) -> DatabaseMissing:
+    return DatabaseMissing(f"{path} does not exist")

@@ -1,0 +1,88 @@
+"""Progress reporting and cancellation shared by long services (no Qt)."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class StepState(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an operation, reported each time its state or fraction changes."""
+
+    id: str            # stable: "preflight", "backup", "verify", "upgrade:001", ...
+    label: str         # operator words: "Back up the database"
+    state: StepState
+    detail: str = ""
+    fraction: float | None = None
+
+
+ProgressCallback = Callable[[Step], None]
+
+
+def ignore_progress(_step: Step) -> None:
+    """The default callback: report nothing."""
+
+
+class Cancelled(Exception):
+    """The operator cancelled an operation at a point where that was safe."""
+
+
+class CancelToken:
+    """Set from any thread; long operations check it where stopping is safe."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled("cancelled by the operator; nothing was changed")
+
+
+class Reporter:
+    """Small helper that turns `with reporter.step(...)` blocks into Step events."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback or ignore_progress
+
+    def emit(self, step_id: str, label: str, state: StepState, detail: str = "",
+             fraction: float | None = None) -> None:
+        self._callback(Step(step_id, label, state, detail, fraction))
+
+    def step(self, step_id: str, label: str) -> _StepScope:
+        return _StepScope(self, step_id, label)
+
+
+class _StepScope:
+    def __init__(self, reporter: Reporter, step_id: str, label: str) -> None:
+        self.reporter, self.id, self.label = reporter, step_id, label
+        self.detail = ""
+
+    def __enter__(self) -> _StepScope:
+        self.reporter.emit(self.id, self.label, StepState.RUNNING)
+        return self
+
+    def fraction(self, value: float, detail: str = "") -> None:
+        self.reporter.emit(self.id, self.label, StepState.RUNNING, detail, value)
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, _tb: object) -> None:
+        if exc is None:
+            self.reporter.emit(self.id, self.label, StepState.DONE, self.detail)
+        else:
+            self.reporter.emit(self.id, self.label, StepState.FAILED, str(exc))

@@ -1,0 +1,214 @@
+"""Everything SQLite-specific about opening app_metadata.db, in one seam.
+
+File checks, read-only and writable connections, the pragmas a migration
+needs, and the SQLAlchemy engine that hands one such connection to Alembic.
+A second database engine gets a sibling of this module; the services above it
+only see connections and the errors of wsadmin.db.errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+from urllib.parse import quote
+
+from wsadmin.db.errors import (
+    CorruptDatabase,
+    DatabaseMissing,
+    NotADatabase,
+    WsadminError,
+    classify_sqlite_error,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: Path
+    size: int
+    empty: bool
+    has_wal: bool
+
+
+def _describe_non_sqlite(head: bytes) -> str:
+    if head.startswith(b"\x89PNG"):
+        return "a PNG image"
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive"
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip archive"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a SQLite database"
+    return "a text file"
+
+
+def check_file(path: str | Path) -> FileFacts:
+    """Check that `path` names a readable SQLite file, without opening it with SQLite."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise DatabaseMissing(f"{p} does not exist") from None
+    except OSError as exc:
+        raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
+    if p.is_dir():
+        raise NotADatabase(f"{p} is a folder, not a database file")
+    has_wal = p.with_name(p.name + "-wal").exists()
+    if st.st_size == 0:
+        return FileFacts(p, 0, True, has_wal)
+    try:
+        with p.open("rb") as fh:
+            header = fh.read(100)
+    except OSError as exc:
+        raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
+    if not header.startswith(SQLITE_MAGIC):
+        raise NotADatabase(f"{p} is {_describe_non_sqlite(header[:64])}, not a SQLite database")
+    if len(header) < 100:
+        raise CorruptDatabase(f"{p} is truncated: its SQLite header is incomplete")
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, page_count = struct.unpack(">II", header[24:32])
+    valid_for = struct.unpack(">I", header[92:96])[0]
+    # The in-header size is only trustworthy when "version-valid-for" matches the
+    # change counter; with a -wal file, newer pages may live there instead.
+    if valid_for == change_counter and not has_wal and page_count * page_size > st.st_size:
+        raise CorruptDatabase(
+            f"{p} is truncated: it should be {page_count * page_size} bytes but is {st.st_size}"
+        )
+    return FileFacts(p, st.st_size, False, has_wal)
+
+
+def _uri(path: Path, **params: str) -> str:
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"file:{quote(str(path.absolute()))}?{query}"
+
+
+def connect_ro(path: str | Path, *, immutable: bool = False, timeout: float = DEFAULT_BUSY_TIMEOUT_S
+               ) -> sqlite3.Connection:
+    """Open read-only; never creates the file. `immutable` only for backups nobody writes."""
+    p = Path(path)
+    params = {"mode": "ro"}
+    if immutable:
+        params["immutable"] = "1"
+    try:
+        conn = sqlite3.connect(_uri(p, **params), uri=True, timeout=timeout,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise classify_sqlite_error(exc, p, "open") or NotADatabase(
+            f"cannot open {p}: {exc}") from exc
+    return conn
+
+
+def connect_rw(path: str | Path, *, create: bool = False, timeout: float = DEFAULT_BUSY_TIMEOUT_S
+               ) -> sqlite3.Connection:
+    """Open for writing in autocommit mode, so that callers issue BEGIN themselves."""
+    p = Path(path)
+    params = {"mode": "rwc" if create else "rw"}
+    try:
+        conn = sqlite3.connect(_uri(p, **params), uri=True, timeout=timeout,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise classify_sqlite_error(exc, p, "open") or NotADatabase(
+            f"cannot open {p}: {exc}") from exc
+    return conn
+
+
+@contextlib.contextmanager
+def translated_errors(path: str | Path, doing: str) -> Iterator[None]:
+    """Turn sqlite3/OS errors raised inside the block into the WsadminError family."""
+    try:
+        yield
+    except WsadminError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        known = classify_sqlite_error(exc, path, doing)
+        if known is None:
+            raise
+        raise known from exc
+
+
+def prepare_for_migration(conn: sqlite3.Connection) -> None:
+    """Pragmas that must be set outside any transaction before a migration.
+
+    foreign_keys=OFF: batch-mode table rebuilds would otherwise cascade-delete
+    child rows. legacy_alter_table=ON: the rename at the end of a rebuild must
+    not re-validate views and triggers that name the table being rebuilt.
+    """
+    if conn.in_transaction:
+        raise RuntimeError("migration pragmas must be set before BEGIN")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA legacy_alter_table=ON")
+
+
+def engine_for_connection(conn: sqlite3.Connection) -> Engine:
+    """A SQLAlchemy engine over one existing pysqlite connection.
+
+    pysqlite's own transaction handling is off (isolation_level=None), so
+    SQLAlchemy's begin() must emit BEGIN itself: then DDL and DML of a whole
+    upgrade share one real transaction.
+    """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    conn.isolation_level = None
+    engine = create_engine("sqlite://", creator=lambda: conn, poolclass=StaticPool)
+
+    @event.listens_for(engine, "begin")
+    def _begin(sa_conn):  # type: ignore[no-untyped-def]
+        sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def engine_for_url(url: str) -> Engine:
+    """Engine for the `alembic` command line, with the same transaction rules."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None
+            prepare_for_migration(dbapi_conn)
+
+        @event.listens_for(engine, "begin")
+        def _begin(sa_conn):  # type: ignore[no-untyped-def]
+            sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def journal_mode(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def table_names(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def column_names(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()]
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

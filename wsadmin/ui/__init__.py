@@ -1,0 +1,1 @@
+"""Qt widgets. Never writes SQL: every database call goes through wsadmin.db."""
