@@ -1,0 +1,84 @@
+"""Append-only audit log of every change wsadmin makes, kept outside the database.
+
+One JSON object per line in `<data dir>/audit.jsonl`, where the data dir is
+$WSADMIN_HOME if set, else the platform's per-user data folder. Appends are a
+single write() of one line on a file opened with O_APPEND, so concurrent
+wsadmin processes do not interleave within a line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import wsadmin
+
+AUDIT_FILE = "audit.jsonl"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("WSADMIN_HOME")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("wsadmin", appauthor=False))
+
+
+def audit_path() -> Path:
+    return data_dir() / AUDIT_FILE
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def record(action: str, database: str | Path, outcome: str, **fields: Any) -> dict[str, Any]:
+    """Append one entry. `outcome` is e.g. "ok", "failed-restored", "refused".
+
+    Typical fields: from_revision, to_revision, backup, counts_before,
+    counts_after, message. Values must be JSON-serialisable.
+    """
+    entry: dict[str, Any] = {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "user": os_user(),
+        "database": str(Path(database).resolve()),
+        "action": action,
+        "outcome": outcome,
+        "tool_version": wsadmin.__version__,
+        **fields,
+    }
+    path = audit_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return entry
+
+
+def entries(database: str | Path | None = None) -> Iterator[Mapping[str, Any]]:
+    """Entries oldest first, optionally only those for one database."""
+    path = audit_path()
+    if not path.exists():
+        return
+    wanted = str(Path(database).resolve()) if database is not None else None
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a torn last line from a crash; the rest is still good
+            if isinstance(entry, dict) and (wanted is None or entry.get("database") == wanted):
+                yield entry
