@@ -189,7 +189,9 @@ def engine_for_url(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(sa_conn):  # type: ignore[no-untyped-def]
-            sa_conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Deferred, so that `alembic current` works on a read-only file; a
+            # write that then meets a busy database fails and rolls back whole.
+            sa_conn.exec_driver_sql("BEGIN")
 
     return engine
 
