@@ -19,9 +19,9 @@ from wsadmin.db.contract import (
 from wsadmin.db.sqlite_engine import (
     check_file,
     column_names,
-    connect_ro,
     journal_mode,
     quote_ident,
+    read_without_side_files,
     table_names,
     translated_errors,
 )
@@ -157,15 +157,17 @@ def inspect(path: str | Path) -> Status:
     if facts.empty:
         return Status(str(facts.path), 0, None, State.FRESH, None, head,
                       _pending(None), {})
-    conn = connect_ro(facts.path)
-    try:
-        with translated_errors(facts.path, "read"):
-            mode = journal_mode(conn)
-            state, rev, problems = classify(conn)
-            tables = table_names(conn)
-            counts = count_rows(conn, tables) if state is not State.FOREIGN else {}
-    finally:
-        conn.close()
+
+    def read(conn: sqlite3.Connection) -> tuple[str, State, str | None, list[str], dict[str, int]]:
+        mode = journal_mode(conn)
+        state, rev, problems = classify(conn)
+        counts = count_rows(conn, table_names(conn)) if state is not State.FOREIGN else {}
+        return mode, state, rev, problems, counts
+
+    with translated_errors(facts.path, "read"):
+        mode, state, rev, problems, counts = read_without_side_files(facts.path, read)
+    if facts.wal_mode:
+        mode = "wal"    # an immutable read (no -wal/-shm) reports "delete"
     pending: list[PendingRevision] = []
     if state in (State.FRESH, State.LEGACY, State.CURRENT):
         pending = _pending(rev)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import quote
 
 from wsadmin.db.errors import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+WAL_VERSION_BYTES: Final = b"\x02\x02"   # header bytes 18-19 of a database in WAL mode
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
 
 
@@ -38,6 +39,8 @@ class FileFacts:
     size: int
     empty: bool
     has_wal: bool
+    wal_mode: bool = False      # the header says journal_mode=WAL
+    has_shm: bool = False
 
 
 def _describe_non_sqlite(head: bytes) -> str:
@@ -68,8 +71,9 @@ def check_file(path: str | Path) -> FileFacts:
     if p.is_dir():
         raise NotADatabase(f"{p} is a folder, not a database file")
     has_wal = p.with_name(p.name + "-wal").exists()
+    has_shm = p.with_name(p.name + "-shm").exists()
     if st.st_size == 0:
-        return FileFacts(p, 0, True, has_wal)
+        return FileFacts(p, 0, True, has_wal, False, has_shm)
     try:
         with p.open("rb") as fh:
             header = fh.read(100)
@@ -89,7 +93,7 @@ def check_file(path: str | Path) -> FileFacts:
         raise CorruptDatabase(
             f"{p} is truncated: it should be {page_count * page_size} bytes but is {st.st_size}"
         )
-    return FileFacts(p, st.st_size, False, has_wal)
+    return FileFacts(p, st.st_size, False, has_wal, header[18:20] == WAL_VERSION_BYTES, has_shm)
 
 
 def _uri(path: Path, **params: str) -> str:
@@ -125,6 +129,51 @@ def connect_rw(path: str | Path, *, create: bool = False, timeout: float = DEFAU
         raise classify_sqlite_error(exc, p, "open") or NotADatabase(
             f"cannot open {p}: {exc}") from exc
     return conn
+
+
+_T = TypeVar("_T")
+
+
+def _file_state(path: Path) -> tuple[int, int, int, bool, bool]:
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns,
+            path.with_name(path.name + "-wal").exists(),
+            path.with_name(path.name + "-shm").exists())
+
+
+def read_without_side_files(path: str | Path, work: Callable[[sqlite3.Connection], _T],
+                            *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> _T:
+    """Run read-only `work` on a connection, leaving no new -wal/-shm files behind (rule 8).
+
+    A read-only connection to a WAL database creates -wal and -shm beside it and,
+    unable to checkpoint, leaves them there. When neither exists, no connection
+    has the database open in WAL mode and every committed page is in the main
+    file: then the file is read with immutable=1 (no side files, no locks), and
+    afterwards the read is accepted only if nothing touched the file meanwhile
+    (same inode, size and mtime, still no -wal/-shm). Otherwise, and for every
+    other database, it is read through an ordinary read-only connection.
+    """
+    p = Path(path)
+    facts = check_file(p)
+    if facts.wal_mode and not facts.has_wal and not facts.has_shm:
+        before = _file_state(p)
+        conn = connect_ro(p, immutable=True, timeout=timeout)
+        try:
+            result = work(conn)
+        except sqlite3.Error:
+            if _file_state(p) == before:
+                raise           # the file itself is damaged, not changed under us
+        else:
+            if _file_state(p) == before:
+                return result
+        finally:
+            conn.close()
+        # Something opened and changed the database while we read: read it normally.
+    conn = connect_ro(p, timeout=timeout)
+    try:
+        return work(conn)
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,328 @@
+"""Every classification of wsadmin.db.inspect.inspect(), on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.builders import execute, make_at, make_legacy, migrate_to, user
+from wsadmin.db import revisions
+from wsadmin.db.contract import ALL_TABLES, LEGACY_TABLES
+from wsadmin.db.demo import build_demo
+from wsadmin.db.errors import CorruptDatabase, DatabaseMissing, NotADatabase
+from wsadmin.db.inspect import State, inspect
+from wsadmin.db.migrate import run_alembic
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+       b"\x00\x00\x00\x1f\x15\xc4\x89" + b"\x00" * 200)
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+@pytest.fixture(scope="module")
+def demo_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real multi-page database (a few hundred pages) to damage."""
+    path = build_demo(tmp_path_factory.mktemp("demo") / "demo.db", 2000, "001")
+    return path.read_bytes()
+
+
+def pending_ids(path: Path) -> list[str]:
+    return [p.revision for p in inspect(path).pending]
+
+
+# --- not a SQLite database at all: errors, never a Status -------------------------------
+
+def test_missing_path_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "nope" / "app_metadata.db"
+    with pytest.raises(DatabaseMissing, match="does not exist"):
+        inspect(path)
+    assert not path.exists()
+    assert not path.parent.exists()
+    with pytest.raises(DatabaseMissing):
+        inspect(tmp_path / "app_metadata.db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(NotADatabase, match="folder"):
+        inspect(tmp_path)
+
+
+def test_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("username,email\nann,ann@example.org\n", encoding="utf-8")
+    with pytest.raises(NotADatabase, match="text file"):
+        inspect(path)
+
+
+def test_png(tmp_path: Path) -> None:
+    path = tmp_path / "app_metadata.db"
+    path.write_bytes(PNG)
+    with pytest.raises(NotADatabase, match="PNG"):
+        inspect(path)
+
+
+def test_truncated_database(tmp_path: Path, demo_bytes: bytes) -> None:
+    path = tmp_path / "half.db"
+    path.write_bytes(demo_bytes[: len(demo_bytes) // 2])
+    with pytest.raises(CorruptDatabase, match="truncated"):
+        inspect(path)
+
+
+def test_header_cut_short(tmp_path: Path, demo_bytes: bytes) -> None:
+    path = tmp_path / "stub.db"
+    path.write_bytes(demo_bytes[:40])
+    with pytest.raises(CorruptDatabase, match="header"):
+        inspect(path)
+
+
+def _page_of(demo: bytes, table: str, tmp_path: Path) -> tuple[int, int]:
+    """(page size, root page number) of `table` in the demo database."""
+    probe = tmp_path / "probe.db"
+    probe.write_bytes(demo)
+    conn = sqlite3.connect(probe)
+    try:
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        root = int(conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                                (table,)).fetchone()[0])
+    finally:
+        conn.close()
+    probe.unlink()
+    return page_size, root
+
+
+@pytest.mark.parametrize("table", ["sqlite_master", "dashboards", "saved_queries"])
+def test_corrupt_page(tmp_path: Path, demo_bytes: bytes, table: str) -> None:
+    """A damaged page that status reads (the schema, a table it counts) is reported.
+
+    Damage elsewhere (e.g. a page that only an index-covered COUNT skips) is
+    the job of the `sqlite_integrity` health check, not of status.
+    """
+    if table == "sqlite_master":
+        page_size, root = _page_of(demo_bytes, "users", tmp_path)
+        start, end = 100, page_size           # page 1 after the file header
+    else:
+        page_size, root = _page_of(demo_bytes, table, tmp_path)
+        start, end = (root - 1) * page_size, root * page_size
+    damaged = bytearray(demo_bytes)
+    damaged[start:end] = b"\xab" * (end - start)
+    path = tmp_path / "damaged.db"
+    path.write_bytes(bytes(damaged))
+    before = fingerprint(path)
+    with pytest.raises(CorruptDatabase, match="damaged"):
+        inspect(path)
+    assert fingerprint(path) == before
+
+
+# --- SQLite databases: a Status for each ----------------------------------------------
+
+def test_zero_byte_file_is_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "app_metadata.db"
+    path.touch()
+    status = inspect(path)
+    assert status.state is State.FRESH
+    assert status.size == 0
+    assert status.current_revision is None
+    assert pending_ids(path) == list(revisions.ids())
+    assert status.counts == {}
+    assert path.stat().st_size == 0
+
+
+def test_sqlite_without_tables_is_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 7")   # writes the header, creates no table
+    conn.close()
+    assert path.stat().st_size > 0
+    status = inspect(path)
+    assert status.state is State.FRESH
+    assert pending_ids(path) == list(revisions.ids())
+    assert status.problems == []
+
+
+def test_foreign_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "photos.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE albums(id INTEGER PRIMARY KEY, title TEXT);"
+                       "INSERT INTO albums(title) VALUES ('summer');")
+    conn.close()
+    status = inspect(path)
+    assert status.state is State.FOREIGN
+    assert status.pending == []
+    assert "albums" in status.problems[0]
+    assert not status.up_to_date
+
+
+def test_foreign_database_sharing_one_table_name(tmp_path: Path) -> None:
+    """A database with its own `users` table but none of the others is not ours."""
+    path = tmp_path / "other_app.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE users(login TEXT); CREATE TABLE sessions(token TEXT);")
+    conn.close()
+    status = inspect(path)
+    assert status.state is State.FOREIGN
+    assert "missing" in status.problems[0]
+
+
+def test_legacy(tmp_path: Path) -> None:
+    path = make_legacy(tmp_path / "legacy.db", users=[user(1), user(2, "bob's")],
+                       dashboards=[{"id": 1, "owner_id": 1, "title": "d"},
+                                   {"id": 2, "title": "orphan"}])
+    status = inspect(path)
+    assert status.state is State.LEGACY
+    assert status.current_revision is None
+    assert pending_ids(path) == ["001", "002"]
+    assert all(p.description for p in status.pending)
+    assert status.counts == {"users": 2, "connections": 0, "dashboards": 2, "saved_queries": 0}
+    assert status.journal_mode == "delete"
+    assert status.size == path.stat().st_size
+
+
+def test_empty_alembic_version_after_downgrade_base_is_legacy(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "002", users=[user(1)])
+    run_alembic(path, "downgrade", None, ["002", "001"])
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM alembic_version").fetchone() == (0,)
+    finally:
+        conn.close()
+    status = inspect(path)
+    assert status.state is State.LEGACY
+    assert status.current_revision is None
+    assert pending_ids(path) == ["001", "002"]
+    assert set(status.counts) == set(LEGACY_TABLES)
+
+
+def test_at_001(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1), user(2)])
+    status = inspect(path)
+    assert (status.state, status.current_revision) == (State.CURRENT, "001")
+    assert pending_ids(path) == ["002"]
+    assert status.pending[0].description == revisions.get("002").title
+    assert not status.up_to_date
+    assert set(status.counts) == set(ALL_TABLES)
+    assert status.counts["users"] == 2
+    assert status.counts["workspaces"] == 0
+
+
+def test_at_002_is_up_to_date(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "002", users=[user(1), user(2)])
+    status = inspect(path)
+    assert (status.state, status.current_revision) == (State.CURRENT, "002")
+    assert status.pending == []
+    assert status.up_to_date
+    assert status.counts["workspaces"] == 1
+    assert status.counts["workspace_members"] == 2
+    assert "up to date" in status.summary
+
+
+def test_fresh_database_migrated_by_us_is_current(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    path.touch()
+    migrate_to(path, "001")
+    assert inspect(path).state is State.CURRENT
+    assert pending_ids(path) == ["002"]
+
+
+@pytest.mark.parametrize("recorded", [["999"], ["001", "002"], ["abc123def456"]])
+def test_unknown_revision(tmp_path: Path, recorded: list[str]) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+    execute(path, "DELETE FROM alembic_version")
+    for rev in recorded:
+        execute(path, "INSERT INTO alembic_version VALUES (?)", params=[rev])
+    status = inspect(path)
+    assert status.state is State.UNKNOWN_REVISION
+    assert status.pending == []
+    for rev in recorded:
+        assert rev in (status.current_revision or "")
+    assert "does not know" in status.summary
+
+
+def test_half_upgraded_leftover_batch_table(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+    execute(path, "CREATE TABLE _alembic_tmp_dashboards (id INTEGER PRIMARY KEY)")
+    status = inspect(path)
+    assert status.state is State.HALF_UPGRADED
+    assert status.current_revision == "001"
+    assert status.pending == []
+    assert "_alembic_tmp_dashboards" in " ".join(status.problems)
+
+
+def test_half_upgraded_legacy_with_leftover_table(tmp_path: Path) -> None:
+    path = make_legacy(tmp_path / "db.db", users=[user(1)])
+    execute(path, "CREATE TABLE _alembic_tmp_users (id INTEGER PRIMARY KEY)")
+    assert inspect(path).state is State.HALF_UPGRADED
+
+
+def test_half_upgraded_revision_recorded_but_schema_missing(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+    execute(path, "DROP TABLE workspace_members; DROP TABLE workspaces;"
+                  "UPDATE alembic_version SET version_num = '002'")
+    status = inspect(path)
+    assert status.state is State.HALF_UPGRADED
+    assert status.current_revision == "002"
+    assert any("workspaces" in p for p in status.problems)
+
+
+def test_half_upgraded_workspace_tables_without_revision(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+    execute(path, "DROP TABLE alembic_version")
+    status = inspect(path)
+    assert status.state is State.HALF_UPGRADED
+    assert status.current_revision is None
+
+
+# --- read-only: never creates or changes anything -------------------------------------
+
+def test_wal_database_status_leaves_no_side_files(tmp_path: Path) -> None:
+    path = make_legacy(tmp_path / "wal.db", users=[user(1), user(2)], journal_mode="wal")
+    assert sorted(os.listdir(tmp_path)) == ["wal.db"]
+    before = fingerprint(path)
+    status = inspect(path)
+    assert status.state is State.LEGACY
+    assert status.journal_mode == "wal"
+    assert status.counts["users"] == 2
+    assert sorted(os.listdir(tmp_path)) == ["wal.db"]
+    assert fingerprint(path) == before
+
+
+def test_wal_database_in_use_counts_rows_still_in_the_wal(tmp_path: Path) -> None:
+    """With a live writer, rows committed to -wal but not checkpointed are seen."""
+    path = make_legacy(tmp_path / "wal.db", users=[user(1)], journal_mode="wal")
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("INSERT INTO users (id, username, hashed_password) VALUES (2, 'x', 'y')")
+        before = fingerprint(path)
+        files = sorted(os.listdir(tmp_path))
+        status = inspect(path)
+        assert status.counts["users"] == 2
+        assert status.journal_mode == "wal"
+        assert sorted(os.listdir(tmp_path)) == files
+        assert fingerprint(path) == before
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize("state", ["legacy", "001", "002"])
+def test_inspect_never_changes_the_file(tmp_path: Path, state: str) -> None:
+    path = build_demo(tmp_path / "demo.db", 50, state)
+    before = fingerprint(path)
+    inspect(path)
+    assert fingerprint(path) == before
+    assert sorted(os.listdir(tmp_path)) == ["demo.db"]
+
+
+def test_to_json_round_trips_the_fields(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+    data = inspect(path).to_json()
+    assert data["state"] == "current"
+    assert data["current_revision"] == "001"
+    assert data["pending"][0]["revision"] == "002"
+    assert data["up_to_date"] is False
