@@ -1,0 +1,241 @@
+"""The log dock: this session's operations, and the audit log of the open database.
+
+"Session" lists every operation run through a watched DbRunner, with its
+finished steps in the words the CLI prints (`  [ok] Back up the database: ...`)
+and its outcome. "Audit log" shows wsadmin.db.audit entries for the open
+database (read on the worker). Copy puts the visible tab's text on the
+clipboard; Save… writes it to a text file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wsadmin.db.errors import WsadminError
+from wsadmin.db.progress import Cancelled, Step, StepState
+from wsadmin.ui.worker import DbRunner, Operation
+
+if TYPE_CHECKING:
+    from wsadmin.ui.main_window import MainWindow
+
+_MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
+
+
+def step_line(step: Step) -> str | None:
+    """The CLI's progress line for a finished step (None for running updates)."""
+    mark = _MARKS.get(step.state)
+    if mark is None:
+        return None
+    detail = f": {step.detail}" if step.detail else ""
+    return f"  [{mark}] {step.label}{detail}"
+
+
+def outcome_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return "done"
+    if isinstance(exc, WsadminError):
+        return f"error: {exc.one_line()}"
+    if isinstance(exc, Cancelled):
+        return f"cancelled: {exc}"
+    return f"internal error: {type(exc).__name__}: {exc} (a bug in wsadmin)"
+
+
+def audit_line(entry: Mapping[str, Any]) -> str:
+    extra = {k: v for k, v in entry.items()
+             if k not in ("time", "user", "database", "action", "outcome", "tool_version")}
+    tail = "  " + json.dumps(extra, ensure_ascii=False, default=str) if extra else ""
+    return (f"{entry.get('time', '?')}  {entry.get('user', '?')}  {entry.get('action', '?')}"
+            f"  {entry.get('outcome', '?')}{tail}")
+
+
+def read_audit(path: str) -> list[str]:
+    """Runs on the worker: the audit entries of one database, oldest first."""
+    from wsadmin.db.audit import entries
+
+    return [audit_line(e) for e in entries(path)]
+
+
+def _now() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+class LogDock(QDockWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Log", window)
+        self.window_ = window
+        self.setObjectName("logDock")
+        self.setAccessibleName("Log")
+        self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea
+                             | Qt.DockWidgetArea.RightDockWidgetArea)
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 4, 6, 6)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+
+        self.tabs = QTabWidget(body)
+        self.tabs.setDocumentMode(True)
+        self.session = QPlainTextEdit(body)
+        self.session.setReadOnly(True)
+        self.session.setFont(mono)
+        self.session.setAccessibleName("Session log")
+        self.session.setPlaceholderText("Operations of this session appear here.")
+        self.session.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.audit = QPlainTextEdit(body)
+        self.audit.setReadOnly(True)
+        self.audit.setFont(mono)
+        self.audit.setAccessibleName("Audit log")
+        self.audit.setPlaceholderText("Changes wsadmin made to this database appear here.")
+        self.audit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.tabs.addTab(self.session, "This session")
+        self.tabs.addTab(self.audit, "Audit log")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        buttons = QHBoxLayout()
+        self.info = QLabel("", body)
+        self.info.setObjectName("logInfo")
+        self.reload_button = QPushButton("Reload", body)
+        self.reload_button.setToolTip("Read the audit log again")
+        self.reload_button.clicked.connect(self.reload_audit)
+        self.copy_button = QPushButton("Copy", body)
+        self.copy_button.setToolTip("Copy the log shown to the clipboard")
+        self.copy_button.clicked.connect(self.copy)
+        self.save_button = QPushButton("Save…", body)
+        self.save_button.setToolTip("Save the log shown to a text file")
+        self.save_button.clicked.connect(self.save)
+        buttons.addWidget(self.info, 1)
+        buttons.addWidget(self.reload_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addWidget(self.save_button)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        self._tab_changed(0)
+
+        window.databaseOpened.connect(self._opened)
+        window.databaseClosed.connect(self._closed)
+
+    # ---- session -------------------------------------------------------------------
+
+    def watch(self, runner: DbRunner) -> None:
+        """Log every operation `runner` runs (its steps and its outcome)."""
+        runner.operationProgress.connect(self._progress)
+        runner.operationStarted.connect(self._started)
+        runner.operationFinished.connect(self._finished_label)
+
+    def add_message(self, title: str, text: str = "") -> None:
+        line = f"{_now()}  {title}"
+        self.session.appendPlainText(line + (f"\n{text}" if text else ""))
+
+    @Slot(str)
+    def _started(self, label: str) -> None:
+        op = self._sender_current()
+        if op is not None and op.quiet:
+            return
+        self.session.appendPlainText(f"{_now()}  {label}…")
+
+    @Slot(str, object)
+    def _progress(self, label: str, step: Step) -> None:
+        op = self._sender_current()
+        if op is not None and op.quiet:
+            return
+        line = step_line(step)
+        if line is not None:
+            self.session.appendPlainText(line)
+
+    @Slot(str, bool)
+    def _finished_label(self, label: str, ok: bool) -> None:
+        runner = self.sender()
+        op = getattr(runner, "last_finished", None)
+        if op is not None and op.quiet and ok:
+            return
+        exc = op.error if op is not None else None
+        duration = op.duration if op is not None else None
+        took = f" ({duration:.1f} s)" if duration is not None and duration >= 0.05 else ""
+        self.session.appendPlainText(f"{_now()}  {label}: {outcome_line(exc)}{took}")
+        if self.window_.path is not None and ok and op is not None and not op.quiet:
+            self.reload_audit()
+
+    def _sender_current(self) -> Operation | None:
+        runner = self.sender()
+        return getattr(runner, "current", None)
+
+    # ---- audit ---------------------------------------------------------------------
+
+    @Slot()
+    def reload_audit(self) -> None:
+        window = self.window_
+        if window.runner is None or window.path is None:
+            self.audit.setPlainText("")
+            return
+        op = window.runner.submit(read_audit, str(window.path), label="Read the audit log",
+                                  on_success=self._show_audit,
+                                  on_failure=lambda exc: self.audit.setPlainText(
+                                      f"Cannot read the audit log: {outcome_line(exc)}"))
+        op.quiet = True
+
+    def _show_audit(self, lines: list[str]) -> None:
+        self.audit.setPlainText("\n".join(lines))
+        self._tab_changed(self.tabs.currentIndex())
+
+    @Slot(str)
+    def _opened(self, path: str) -> None:
+        self.reload_audit()
+
+    @Slot()
+    def _closed(self) -> None:
+        self.audit.setPlainText("")
+
+    # ---- copy / save ---------------------------------------------------------------
+
+    def current_text(self) -> str:
+        editor = self.session if self.tabs.currentIndex() == 0 else self.audit
+        return editor.toPlainText()
+
+    @Slot()
+    def copy(self) -> None:
+        QApplication.clipboard().setText(self.current_text())
+        self.info.setText("Copied to the clipboard.")
+
+    @Slot()
+    def save(self) -> None:
+        name = "wsadmin-session.log" if self.tabs.currentIndex() == 0 else "wsadmin-audit.log"
+        folder = self.window_.path.parent if self.window_.path is not None else Path.home()
+        path, _ = QFileDialog.getSaveFileName(self, "Save the log", str(folder / name),
+                                              "Log files (*.log *.txt);;All files (*)")
+        if not path:
+            return
+        try:
+            Path(path).write_text(self.current_text() + "\n", encoding="utf-8")
+        except OSError as exc:
+            from wsadmin.ui import errors
+
+            errors.show_error(self, WsadminError(f"could not save the log to {path}: "
+                                                 f"{exc.strerror or exc}",
+                                                 "choose another folder"))
+            return
+        self.info.setText(f"Saved to {path}")
+
+    @Slot(int)
+    def _tab_changed(self, index: int) -> None:
+        self.reload_button.setVisible(index == 1)
+        self.info.setText("")

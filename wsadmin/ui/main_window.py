@@ -1,0 +1,639 @@
+"""The main window: assembles panels and actions, owns the open database's runner.
+
+How panels plug in
+==================
+
+Views (one panel a module) are registered in `MainWindow._install_views()`, the
+one function other modules' authors edit here::
+
+    from wsadmin.ui.backups_view import BackupsView
+    self.add_view("backups", "Backups", BackupsView(self), icon=icon("backups"),
+                  tooltip="Backups of this database")
+
+* `add_view(key, title, widget, icon=None, tooltip=None)` adds a page to the
+  sidebar and the view stack (in call order); `show_view(key)` switches to it;
+  `views` maps keys to widgets (scripts/screenshots.py iterates over it).
+* A view talks to the database only through `self.runner` (a
+  `wsadmin.ui.worker.DbRunner`; None while no database is open) or, simpler,
+  `self.run(fn, *args, label=..., on_success=...)`, which also reports
+  failures with `wsadmin.ui.errors.show_error` and logs to the log dock.
+* Signals a view can follow: `databaseOpened(str path)` (the runner exists),
+  `statusChanged(Status)` (after every refresh, including the first one after
+  opening), `databaseClosed()` (the runner is gone). `self.status` is the last
+  Status and `self.path` the open database's path (a `pathlib.Path`).
+* After a view changes the database it calls `self.refresh()` (F5 does the
+  same): the status is re-read on the worker and `statusChanged` fires.
+* Toolbar buttons: `add_toolbar_action(key, action, db_only=True)` puts a
+  QAction on `self.toolbar` (after the standard ones) and in `self.named_actions`
+  (a dict key -> QAction; QWidget.actions() is Qt's own list);
+  `db_only` actions are disabled while no database is open. `self.menus`
+  holds the "file", "database", "view" and "help" menus for menu entries.
+* `self.settings` is the one `wsadmin.ui.settings.Settings`; `self.log` is
+  the log dock (`self.log.add_message(title, text)` for a line of your own;
+  operations run through the runner are logged automatically, with their
+  progress steps in the same words as the CLI).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from wsadmin.db.errors import ForeignDatabase, WsadminError
+from wsadmin.db.inspect import State, Status, inspect
+from wsadmin.ui import errors
+from wsadmin.ui.log_dock import LogDock
+from wsadmin.ui.overview import OverviewView
+from wsadmin.ui.settings import Settings
+from wsadmin.ui.start_page import StartPage
+from wsadmin.ui.worker import DbRunner, Operation
+
+log = logging.getLogger("wsadmin.ui")
+
+DB_FILTERS = "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"
+MIN_SIZE = QSize(900, 600)
+DEFAULT_SIZE = QSize(1280, 800)
+REFRESH_DEBOUNCE_MS = 400
+USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
+
+_PAGE_START, _PAGE_DATABASE = 0, 1
+
+
+def open_status(path: str | Path) -> Status:
+    """What opening a database runs on the worker: its status, or a known error
+    for files wsadmin cannot work with (not SQLite, damaged, someone else's schema)."""
+    status = inspect(path)
+    if status.state is State.FOREIGN:
+        raise ForeignDatabase(f"{Path(path).name} is not an app_metadata.db: "
+                              + "; ".join(status.problems))
+    return status
+
+
+class MainWindow(QMainWindow):
+    statusChanged = Signal(object)      # wsadmin.db.inspect.Status
+    databaseOpened = Signal(str)        # path
+    databaseClosed = Signal()
+
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.runner: DbRunner | None = None
+        self.status: Status | None = None
+        self.path: Path | None = None
+        self.views: dict[str, QWidget] = {}
+        self.named_actions: dict[str, QAction] = {}
+        self.menus: dict[str, Any] = {}
+        self._db_only: list[QAction] = []
+        self._opening: DbRunner | None = None
+        self._closing_when_idle = False
+        self._refresh_queued = False
+
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("wsadmin")
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(MIN_SIZE)
+        self.setAcceptDrops(True)
+        self.setAccessibleName("wsadmin main window")
+
+        self.pages = QStackedWidget(self)
+        self.start_page = StartPage(self.settings, self)
+        self.start_page.openRequested.connect(self.open_database)
+        self.start_page.browseRequested.connect(self.open_dialog)
+        self.start_page.demoRequested.connect(self.create_demo)
+        self.pages.addWidget(self.start_page)
+
+        db_page = QWidget(self)
+        db_layout = QHBoxLayout(db_page)
+        db_layout.setContentsMargins(0, 0, 0, 0)
+        db_layout.setSpacing(0)
+        self.sidebar = QListWidget(db_page)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setAccessibleName("Views")
+        self.sidebar.setFixedWidth(190)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setSpacing(2)
+        self.stack = QStackedWidget(db_page)
+        self.stack.setObjectName("viewStack")
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        db_layout.addWidget(self.sidebar)
+        db_layout.addWidget(self.stack, 1)
+        self.pages.addWidget(db_page)
+        self.setCentralWidget(self.pages)
+
+        self.log = LogDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log)
+        self.log.hide()
+
+        self._build_actions()
+        self._build_status_bar()
+
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._file_changed)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(REFRESH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._auto_refresh)
+
+        self.overview = OverviewView(self)
+        self.add_view("overview", "Overview", self.overview,
+                      icon=self.std_icon(QStyle.StandardPixmap.SP_FileDialogInfoView),
+                      tooltip="Where this database stands")
+        self._install_views()
+        self._update_actions()
+        self._restore_geometry()
+
+    # ---- the function other panels' authors edit ------------------------------------
+
+    def _install_views(self) -> None:
+        """Register the views of other modules here (see the module docstring).
+
+        The Overview is already registered (first); add further views in the
+        order they should appear in the sidebar, and their toolbar actions.
+        """
+
+    # ---- registry --------------------------------------------------------------------
+
+    def add_view(self, key: str, title: str, widget: QWidget, icon: QIcon | None = None,
+                 tooltip: str | None = None) -> None:
+        if key in self.views:
+            raise ValueError(f"a view named {key!r} is already registered")
+        self.views[key] = widget
+        item = QListWidgetItem(icon or QIcon(), title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(0, 36))
+        if tooltip:
+            item.setToolTip(tooltip)
+        widget.setAccessibleName(title)
+        self.sidebar.addItem(item)
+        self.stack.addWidget(widget)
+        if self.sidebar.currentRow() < 0:
+            self.sidebar.setCurrentRow(0)
+
+    def show_view(self, key: str) -> None:
+        widget = self.views[key]
+        self.sidebar.setCurrentRow(self.stack.indexOf(widget))
+
+    @property
+    def current_view(self) -> str | None:
+        if self.pages.currentIndex() != _PAGE_DATABASE:
+            return None
+        item = self.sidebar.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def add_toolbar_action(self, key: str, action: QAction, db_only: bool = True) -> QAction:
+        if key in self.named_actions:
+            raise ValueError(f"an action named {key!r} is already registered")
+        self.named_actions[key] = action
+        self.toolbar.insertAction(self._toolbar_tail, action)
+        if db_only:
+            self._db_only.append(action)
+            action.setEnabled(self.runner is not None)
+        return action
+
+    def std_icon(self, which: QStyle.StandardPixmap) -> QIcon:
+        return self.style().standardIcon(which)
+
+    # ---- actions, menus, status bar ---------------------------------------------------
+
+    def _action(self, key: str, text: str, slot: Callable[[], object], *,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "", icon: QIcon | None = None, db_only: bool = False) -> QAction:
+        action = QAction(icon or QIcon(), text, self)
+        action.setObjectName(f"action_{key}")
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{tip} ({shown})" if shown else tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.named_actions[key] = action
+        if db_only:
+            self._db_only.append(action)
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self._action("open", "&Open…", self.open_dialog, shortcut=QKeySequence.StandardKey.Open,
+                     tip="Open an app_metadata.db", icon=self.std_icon(sp.SP_DialogOpenButton))
+        self._action("demo", "Create &demo database…", self.create_demo,
+                     tip="Create a demo database to try wsadmin on",
+                     icon=self.std_icon(sp.SP_FileIcon))
+        self._action("close_db", "&Close database", self.close_database,
+                     shortcut=QKeySequence.StandardKey.Close, tip="Close this database",
+                     db_only=True)
+        self._action("quit", "&Quit", self.close, shortcut=QKeySequence("Ctrl+Q"),
+                     tip="Quit wsadmin")
+        self._action("refresh", "&Refresh", self.refresh, shortcut=QKeySequence("F5"),
+                     tip="Read the database's status again",
+                     icon=self.std_icon(sp.SP_BrowserReload), db_only=True)
+        self._action("guide", "wsadmin &user guide", self.open_user_guide,
+                     shortcut=QKeySequence("F1"), tip="Open the user guide",
+                     icon=self.std_icon(sp.SP_DialogHelpButton))
+        self._action("about", "&About wsadmin", self.about, tip="Version and licence")
+        self.named_actions["quit"].setMenuRole(QAction.MenuRole.QuitRole)
+        self.named_actions["about"].setMenuRole(QAction.MenuRole.AboutRole)
+        log_toggle = self.log.toggleViewAction()
+        log_toggle.setText("&Log")
+        log_toggle.setShortcut(QKeySequence("Ctrl+L"))
+        log_toggle.setToolTip("Show or hide the log of this session (Ctrl+L)")
+        log_toggle.setIcon(self.std_icon(sp.SP_FileDialogDetailedView))
+        self.named_actions["log"] = log_toggle
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.named_actions["open"])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.named_actions["demo"])
+        file_menu.addSeparator()
+        file_menu.addAction(self.named_actions["close_db"])
+        file_menu.addSeparator()
+        file_menu.addAction(self.named_actions["quit"])
+        db_menu = bar.addMenu("&Database")
+        db_menu.addAction(self.named_actions["refresh"])
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(log_toggle)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.named_actions["guide"])
+        help_menu.addAction(self.named_actions["about"])
+        self.menus = {"file": file_menu, "database": db_menu, "view": view_menu,
+                      "help": help_menu}
+
+        self.toolbar = QToolBar("Main toolbar", self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addAction(self.named_actions["open"])
+        self.toolbar.addAction(self.named_actions["refresh"])
+        self._toolbar_tail = self.toolbar.addSeparator()
+        self.toolbar.addAction(log_toggle)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.busy_label = QLabel("", self)
+        self.busy_label.setAccessibleName("Current operation")
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(140)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setAccessibleName("Operation running")
+        self.busy_bar.hide()
+        self.path_label = QLabel("No database open", self)
+        self.path_label.setAccessibleName("Open database")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.path_label, 1)
+        bar.addPermanentWidget(self.busy_label)
+        bar.addPermanentWidget(self.busy_bar)
+
+    def _update_actions(self) -> None:
+        has_db = self.runner is not None
+        for action in self._db_only:
+            action.setEnabled(has_db)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        items = self.settings.recent()
+        for item in items:
+            act = self.recent_menu.addAction(f"{Path(item.path).name}  —  {item.path}")
+            act.setEnabled(item.exists)
+            act.triggered.connect(lambda _=False, p=item.path: self.open_database(p))
+        if not items:
+            self.recent_menu.addAction("No recent databases").setEnabled(False)
+
+    # ---- opening and closing ------------------------------------------------------------
+
+    @Slot()
+    def open_dialog(self) -> None:
+        start = str(self.path.parent) if self.path else ""
+        if not start:
+            recent = self.settings.recent()
+            start = str(Path(recent[0].path).parent) if recent else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open an app_metadata.db", start, DB_FILTERS)
+        if path:
+            self.open_database(path)
+
+    @Slot(str)
+    def open_database(self, path: str | Path) -> Operation | None:
+        """Inspect `path` on a new runner; show it on success, report the error and stay
+        where we are (the start page, or the database already open) on failure."""
+        if self.runner is not None and self.runner.busy:
+            errors.show_error(self, _busy_error(self.runner))
+            return None
+        if self._opening is not None:
+            return None
+        target = Path(path).expanduser()
+        runner = DbRunner(self)
+        self._opening = runner
+        self.log.watch(runner)
+        self.start_page.set_busy(True)
+
+        def opened(status: Status) -> None:
+            self._opening = None
+            self.start_page.set_busy(False)
+            self._adopt(runner, target, status)
+
+        def failed(exc: BaseException) -> None:
+            self._opening = None
+            self.start_page.set_busy(False)
+            runner.shutdown()
+            runner.deleteLater()
+            errors.show_error(self, exc, "Cannot open this database")
+
+        return runner.submit(open_status, target, label=f"Open {target.name}",
+                             on_success=opened, on_failure=failed)
+
+    def _adopt(self, runner: DbRunner, path: Path, status: Status) -> None:
+        if self.runner is not None:
+            self._release_runner()
+        self.runner, self.path = runner, path
+        runner.busyChanged.connect(self._busy_changed)
+        self.watcher.addPath(str(path))
+        self.settings.add_recent(path, status.current_revision, status.state.value)
+        self.setWindowTitle(f"{path.name} — wsadmin")
+        self.path_label.setText(str(path))
+        self.path_label.setToolTip(str(path))
+        self.pages.setCurrentIndex(_PAGE_DATABASE)
+        self.show_view("overview")
+        self._update_actions()
+        self.databaseOpened.emit(str(path))
+        self._set_status(status)
+
+    def _release_runner(self) -> None:
+        runner = self.runner
+        if runner is None:
+            return
+        self.runner = None
+        for watched in self.watcher.files():
+            self.watcher.removePath(watched)
+        runner.busyChanged.disconnect(self._busy_changed)
+        runner.shutdown()
+        runner.deleteLater()
+
+    @Slot()
+    def close_database(self) -> bool:
+        """Back to the start page. Refused (False) while an operation runs."""
+        if self.runner is None:
+            return True
+        if self.runner.busy:
+            errors.show_error(self, _busy_error(self.runner))
+            return False
+        self._release_runner()
+        self.status = None
+        self.path = None
+        self._debounce.stop()
+        self.setWindowTitle("wsadmin")
+        self.path_label.setText("No database open")
+        self.path_label.setToolTip("")
+        self.start_page.reload()
+        self.pages.setCurrentIndex(_PAGE_START)
+        self._update_actions()
+        self.databaseClosed.emit()
+        return True
+
+    # ---- status -----------------------------------------------------------------------
+
+    @Slot()
+    def refresh(self) -> Operation | None:
+        """Re-read the status on the worker; `statusChanged` fires with the result."""
+        if self.runner is None or self.path is None:
+            return None
+        self._refresh_queued = False
+        runner, path = self.runner, self.path
+
+        def done(status: Status) -> None:
+            if self.runner is runner:
+                self._set_status(status)
+
+        def failed(exc: BaseException) -> None:
+            if self.runner is runner:
+                self.overview.show_problem(exc)
+                if not errors.is_known(exc):
+                    errors.show_error(self, exc)
+
+        return runner.submit(inspect, path, label="Refresh status",
+                             on_success=done, on_failure=failed)
+
+    def _set_status(self, status: Status) -> None:
+        self.status = status
+        self.settings.update_recent(status.path, status.current_revision, status.state.value)
+        self.statusChanged.emit(status)
+
+    @Slot(str)
+    def _file_changed(self, path: str) -> None:
+        # Editors and some tools replace the file: watch the new one.
+        if self.path is not None and str(self.path) not in self.watcher.files() \
+                and self.path.exists():
+            self.watcher.addPath(str(self.path))
+        self._debounce.start()
+
+    @Slot()
+    def _auto_refresh(self) -> None:
+        if self.runner is None:
+            return
+        if self.runner.busy:
+            self._refresh_queued = True   # once the running operation is over
+            return
+        self.refresh()
+
+    # ---- running operations -------------------------------------------------------------
+
+    def run(self, fn: Callable[..., Any], *args: Any, label: str,
+            on_success: Callable[[Any], object] | None = None,
+            on_failure: Callable[[BaseException], object] | None = None,
+            show_errors: bool = True, **kwargs: Any) -> Operation:
+        """Submit `fn` to the open database's runner; failures are shown in the error
+        dialog (unless show_errors=False) after `on_failure` ran."""
+        if self.runner is None:
+            raise RuntimeError("no database is open")
+
+        def failed(exc: BaseException) -> None:
+            if on_failure is not None:
+                on_failure(exc)
+            if show_errors:
+                errors.show_error(self, exc)
+
+        return self.runner.submit(fn, *args, label=label, on_success=on_success,
+                                  on_failure=failed, **kwargs)
+
+    @Slot(bool)
+    def _busy_changed(self, busy: bool) -> None:
+        runner = self.runner
+        current = runner.current if runner is not None else None
+        self.busy_bar.setVisible(busy)
+        self.busy_label.setText(f"{current.label}…" if busy and current else
+                                ("Working…" if busy else ""))
+        if not busy:
+            if self._closing_when_idle:
+                QTimer.singleShot(0, self.close)
+            elif self._refresh_queued:
+                self.refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        runners = [r for r in (self.runner, self._opening) if r is not None]
+        busy = [r for r in runners if r.busy]
+        if busy and not self._closing_when_idle:
+            label = busy[0].current.label if busy[0].current else "An operation"
+            box = QMessageBox(QMessageBox.Icon.Question, "An operation is running",
+                              f"{label} is still running.", parent=self)
+            box.setInformativeText("wsadmin never stops a database operation half-way. "
+                                   "It can close as soon as this one has finished.")
+            wait = box.addButton("Close when finished", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+            box.setDefaultButton(wait)
+            box.exec()
+            if box.clickedButton() is wait:
+                self._closing_when_idle = True
+                self.busy_label.setText(f"Closing when “{label}” has finished…")
+                for r in busy:
+                    r.busyChanged.connect(self._busy_changed)
+            event.ignore()
+            return
+        if busy:
+            event.ignore()
+            return
+        self._save_geometry()
+        self._release_runner()
+        if self._opening is not None:
+            self._opening.shutdown()
+        event.accept()
+
+    # ---- geometry --------------------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(DEFAULT_SIZE)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    def _save_geometry(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_window_state(self.saveState())
+        self.settings.sync()
+
+    # ---- drag and drop ---------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if _dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # Open after the drop returns, so the drag source is not kept waiting.
+        QTimer.singleShot(0, lambda: self.open_database(path))
+
+    # ---- demo, help ------------------------------------------------------------------------
+
+    @Slot()
+    def create_demo(self) -> None:
+        from wsadmin.ui.start_page import DemoDialog
+
+        dialog = DemoDialog(self)
+        if not dialog.exec():
+            return
+        path, users, state = dialog.values()
+        runner = DbRunner(self)
+        self.log.watch(runner)
+        self.start_page.set_busy(True)
+
+        def built(_result: object) -> None:
+            runner.shutdown()
+            runner.deleteLater()
+            self.start_page.set_busy(False)
+            self.open_database(path)
+
+        def failed(exc: BaseException) -> None:
+            runner.shutdown()
+            runner.deleteLater()
+            self.start_page.set_busy(False)
+            errors.show_error(self, exc, "Cannot create the demo database")
+
+        runner.submit(_build_demo, path, users, state, label=f"Create demo {Path(path).name}",
+                      on_success=built, on_failure=failed)
+
+    @Slot()
+    def open_user_guide(self) -> bool:
+        url = QUrl.fromLocalFile(str(USER_GUIDE))
+        return bool(QDesktopServices.openUrl(url))
+
+    @Slot()
+    def about(self) -> None:
+        import wsadmin
+
+        QMessageBox.about(self, "About wsadmin",
+                          f"<b>wsadmin {wsadmin.__version__}</b><p>Inspect, back up, upgrade "
+                          "and roll back the backend's app_metadata.db.</p><p>MIT licence.</p>")
+
+
+def _build_demo(path: str, users: int, state: str) -> Path:
+    from wsadmin.db.demo import build_demo  # imports Alembic: only when asked for
+
+    return build_demo(path, users=users, state=state)
+
+
+def _busy_error(runner: DbRunner) -> WsadminError:
+    label = runner.current.label if runner.current else "an operation"
+    return WsadminError(f"{label} is still running", "wait until it has finished")
+
+
+def _dropped_file(event: Any) -> str | None:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        if url.isLocalFile():
+            return str(url.toLocalFile())
+    return None
+
+
+def app_icon() -> QIcon:
+    svg = Path(__file__).resolve().parents[2] / "packaging" / "wsadmin.svg"
+    icon = QIcon.fromTheme("wsadmin")
+    if icon.isNull() and svg.exists():
+        icon = QIcon(str(svg))
+    return icon

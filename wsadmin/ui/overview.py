@@ -1,0 +1,407 @@
+"""The Overview of an open database: revision, contents, file, last backup, health.
+
+Fed by `MainWindow.statusChanged(Status)`; the last backup is looked up on the
+worker (reading backup manifests, no SQL) after each status change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wsadmin.db.inspect import State, Status
+from wsadmin.ui.errors import is_known
+
+if TYPE_CHECKING:
+    from wsadmin.ui.main_window import MainWindow
+
+# (table, label) in the order the Contents card shows them.
+COUNTED = (("users", "Users"), ("workspaces", "Workspaces"), ("dashboards", "Dashboards"),
+           ("connections", "Connections"), ("saved_queries", "Saved queries"))
+
+
+class Tone:
+    OK = "ok"
+    ATTENTION = "attention"
+    DANGER = "danger"
+    NEUTRAL = "neutral"
+
+
+def revision_state(status: Status) -> tuple[str, str]:
+    """The Revision card's headline state and its tone."""
+    if status.state is State.UNKNOWN_REVISION:
+        return "Unknown revision", Tone.DANGER
+    if status.state is State.HALF_UPGRADED:
+        return "Half-upgraded", Tone.DANGER
+    if status.state is State.FOREIGN:
+        return "Not an app_metadata.db", Tone.DANGER
+    if status.pending:
+        return "Upgrade available", Tone.ATTENTION
+    return "Up to date", Tone.OK
+
+
+def revision_text(status: Status) -> str:
+    if status.state is State.LEGACY:
+        return "legacy"
+    if status.state is State.FRESH:
+        return "empty"
+    return status.current_revision or "none"
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value):,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+@dataclass(frozen=True)
+class LastBackup:
+    path: str
+    created_at: str
+    revision: str | None
+    verified: bool
+    size: int
+
+
+def find_last_backup(db: str) -> LastBackup | None:
+    """Runs on the worker: the newest backup of `db` with a manifest, in the backup
+    folder and beside the database (manifests are written only after verification)."""
+    from wsadmin.db.backup import BACKUP_SUFFIX, read_manifest
+    from wsadmin.db.backup_settings import default_backup_folder
+
+    src = Path(db)
+    folders = {default_backup_folder(src).resolve(), src.resolve().parent}
+    found: list[LastBackup] = []
+    for folder in folders:
+        try:
+            candidates = list(folder.glob(f"{src.name}.*{BACKUP_SUFFIX}"))
+        except OSError:
+            continue
+        for bak in candidates:
+            manifest = read_manifest(bak)
+            if manifest is None or not bak.is_file():
+                continue
+            found.append(LastBackup(str(bak), str(manifest.get("created_at", "")),
+                                    manifest.get("revision"), bool(manifest.get("sha256")),
+                                    bak.stat().st_size))
+    return max(found, key=lambda b: b.created_at) if found else None
+
+
+def local_time(iso: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso or "unknown time"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class Card(QFrame):
+    """A titled box with a big value line and smaller detail lines."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(title)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(18, 14, 18, 16)
+        self.layout_.setSpacing(6)
+        self.title = QLabel(title.upper(), self)
+        self.title.setObjectName("cardTitle")
+        tfont = QFont(self.title.font())
+        tfont.setPointSizeF(tfont.pointSizeF() * 0.85)
+        tfont.setWeight(QFont.Weight.DemiBold)
+        tfont.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
+        self.title.setFont(tfont)
+        self.title.setForegroundRole(self.title.foregroundRole())
+        self.layout_.addWidget(self.title)
+
+    def big_label(self, text: str = "") -> QLabel:
+        label = QLabel(text, self)
+        font = QFont(label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.9)
+        font.setWeight(QFont.Weight.DemiBold)
+        label.setFont(font)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def detail_label(self, text: str = "") -> QLabel:
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+
+class Badge(QLabel):
+    """A small coloured state pill ("Up to date", "Upgrade available", ...)."""
+
+    COLORS: ClassVar[dict[str, tuple[str, str]]] = {
+        Tone.OK: ("#1e7d32", "#e3f3e5"), Tone.ATTENTION: ("#8a5300", "#fff1d6"),
+        Tone.DANGER: ("#b3261e", "#fde7e5"), Tone.NEUTRAL: ("#44474e", "#eceef2")}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("badge")
+        self.tone = Tone.NEUTRAL
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+    def set_state(self, text: str, tone: str) -> None:
+        fg, bg = self.COLORS[tone]
+        self.tone = tone
+        self.setText(text)
+        self.setAccessibleName(f"State: {text}")
+        self.setStyleSheet(f"QLabel#badge {{ color: {fg}; background: {bg}; "
+                           "border-radius: 10px; padding: 3px 10px; font-weight: 600; }")
+
+
+class OverviewView(QScrollArea):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("overview")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.last_backup: LastBackup | None = None
+        body = QWidget(self)
+        body.setObjectName("overviewBody")
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(28, 22, 28, 22)
+        outer.setSpacing(16)
+
+        # Header: database name, path, state badge.
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        self.name_label = QLabel("", body)
+        nfont = QFont(self.name_label.font())
+        nfont.setPointSizeF(nfont.pointSizeF() * 1.6)
+        nfont.setWeight(QFont.Weight.DemiBold)
+        self.name_label.setFont(nfont)
+        self.name_label.setObjectName("dbName")
+        self.path_label = QLabel("", body)
+        self.path_label.setObjectName("dbPath")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path_label.setEnabled(False)
+        names.addWidget(self.name_label)
+        names.addWidget(self.path_label)
+        header.addLayout(names, 1)
+        self.badge = Badge(body)
+        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(header)
+
+        self.problem_label = QLabel("", body)
+        self.problem_label.setObjectName("problem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet("QLabel#problem { color: #b3261e; }")
+        self.problem_label.hide()
+        outer.addWidget(self.problem_label)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(16)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+        # Revision card.
+        self.revision_card = Card("Schema revision", body)
+        rev_row = QHBoxLayout()
+        self.revision_value = self.revision_card.big_label()
+        self.revision_value.setAccessibleName("Current revision")
+        self.head_label = self.revision_card.detail_label()
+        rev_row.addWidget(self.revision_value)
+        rev_row.addSpacing(12)
+        rev_row.addWidget(self.head_label, 1, Qt.AlignmentFlag.AlignBottom)
+        self.revision_card.layout_.addLayout(rev_row)
+        self.revision_state = Badge(self.revision_card)
+        self.revision_card.layout_.addWidget(self.revision_state)
+        self.pending_label = self.revision_card.detail_label()
+        self.pending_label.setAccessibleName("Pending revisions")
+        self.revision_card.layout_.addWidget(self.pending_label)
+        self.migrations_link = QPushButton("Open Migrations", self.revision_card)
+        self.migrations_link.setToolTip("See every revision and upgrade from there")
+        self.migrations_link.clicked.connect(lambda: self._goto("migrations"))
+        self.migrations_link.setVisible(False)
+        self.revision_card.layout_.addWidget(self.migrations_link, 0, Qt.AlignmentFlag.AlignLeft)
+        self.revision_card.layout_.addStretch(1)
+        grid.addWidget(self.revision_card, 0, 0)
+
+        # Contents card.
+        self.contents_card = Card("Contents", body)
+        counts = QGridLayout()
+        counts.setHorizontalSpacing(18)
+        counts.setVerticalSpacing(4)
+        self.count_labels: dict[str, QLabel] = {}
+        for i, (table, title) in enumerate(COUNTED):
+            value = self.contents_card.big_label("—")
+            value.setAccessibleName(title)
+            value.setObjectName(f"count_{table}")
+            caption = QLabel(title, self.contents_card)
+            caption.setEnabled(False)
+            row, col = divmod(i, 3)
+            counts.addWidget(value, row * 2, col)
+            counts.addWidget(caption, row * 2 + 1, col)
+            self.count_labels[table] = value
+        counts.setColumnStretch(0, 1)
+        counts.setColumnStretch(1, 1)
+        counts.setColumnStretch(2, 1)
+        self.contents_card.layout_.addLayout(counts)
+        self.contents_card.layout_.addStretch(1)
+        grid.addWidget(self.contents_card, 0, 1)
+
+        # File card.
+        self.file_card = Card("File", body)
+        file_form = QGridLayout()
+        file_form.setHorizontalSpacing(14)
+        file_form.setVerticalSpacing(6)
+        self.size_value = self.file_card.detail_label()
+        self.size_value.setAccessibleName("File size")
+        self.journal_value = self.file_card.detail_label()
+        self.journal_value.setAccessibleName("Journal mode")
+        self.modified_value = self.file_card.detail_label()
+        self.modified_value.setAccessibleName("Last modified")
+        file_rows = (("Size", self.size_value), ("Journal mode", self.journal_value),
+                     ("Modified", self.modified_value))
+        for row, (cap_text, field) in enumerate(file_rows):
+            cap = QLabel(cap_text, self.file_card)
+            cap.setEnabled(False)
+            file_form.addWidget(cap, row, 0)
+            file_form.addWidget(field, row, 1)
+        file_form.setColumnStretch(1, 1)
+        self.file_card.layout_.addLayout(file_form)
+        self.file_card.layout_.addStretch(1)
+        grid.addWidget(self.file_card, 1, 0)
+
+        # Last backup card.
+        self.backup_card = Card("Last backup", body)
+        self.backup_value = self.backup_card.big_label("—")
+        self.backup_value.setAccessibleName("Last backup time")
+        self.backup_detail = self.backup_card.detail_label("")
+        self.backup_detail.setAccessibleName("Last backup details")
+        self.backups_link = QPushButton("Open Backups", self.backup_card)
+        self.backups_link.setToolTip("List, verify and restore backups")
+        self.backups_link.clicked.connect(lambda: self._goto("backups"))
+        self.backups_link.setVisible(False)
+        self.backup_card.layout_.addWidget(self.backup_value)
+        self.backup_card.layout_.addWidget(self.backup_detail)
+        self.backup_card.layout_.addWidget(self.backups_link, 0, Qt.AlignmentFlag.AlignLeft)
+        self.backup_card.layout_.addStretch(1)
+        grid.addWidget(self.backup_card, 1, 1)
+
+        # Health card (filled in by the [GUI editors] issue).
+        self.health_card = Card("Health", body)
+        self.health_label = self.health_card.detail_label(
+            "Health checks (the runbook's problems: orphan rows, duplicate names, "
+            "missing owners) are not part of this version yet.")
+        self.health_link = QLabel('<a href="health">What will be checked…</a>', self.health_card)
+        self.health_link.setObjectName("healthLink")
+        self.health_link.setToolTip("Open the health view (when available) or the user guide")
+        self.health_link.linkActivated.connect(lambda _href: self._goto("health"))
+        self.health_card.layout_.addWidget(self.health_label)
+        self.health_card.layout_.addWidget(self.health_link)
+        grid.addWidget(self.health_card, 2, 0, 1, 2)
+
+        outer.addLayout(grid)
+        outer.addStretch(1)
+        self.setWidget(body)
+
+        window.statusChanged.connect(self.show_status)
+
+    # ---- filling -------------------------------------------------------------------------
+
+    @Slot(object)
+    def show_status(self, status: Status) -> None:
+        path = Path(status.path)
+        self.name_label.setText(path.name)
+        self.path_label.setText(str(path))
+        state_text, tone = revision_state(status)
+        self.badge.set_state(state_text, tone)
+        self.revision_state.set_state(state_text, tone)
+        self.revision_value.setText(revision_text(status))
+        self.head_label.setText(f"head is {status.head}")
+        if status.state is State.HALF_UPGRADED or status.problems:
+            self.pending_label.setText("\n".join(f"• {p}" for p in status.problems))
+        elif status.state is State.UNKNOWN_REVISION:
+            self.pending_label.setText(
+                "This wsadmin does not know this revision: the database was migrated by a "
+                "newer or different tool. Upgrade and rollback are disabled.")
+        elif status.pending:
+            self.pending_label.setText("Pending: " + "; ".join(
+                f"{p.revision} {p.description}" for p in status.pending))
+        else:
+            self.pending_label.setText("All revisions are applied.")
+        self.migrations_link.setVisible("migrations" in self.window_.views)
+        self.backups_link.setVisible("backups" in self.window_.views)
+        for table, label in self.count_labels.items():
+            count = status.counts.get(table)
+            label.setText("—" if count is None else f"{count:,}")
+            label.setToolTip("" if count is not None else
+                             "This table does not exist at this revision")
+        self.size_value.setText(human_size(status.size))
+        self.journal_value.setText((status.journal_mode or "—").upper()
+                                   if status.journal_mode else "—")
+        try:
+            mtime = path.stat().st_mtime
+            self.modified_value.setText(
+                dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M:%S"))
+        except OSError:
+            self.modified_value.setText("—")
+        self.problem_label.hide()
+        self.health_link.setVisible(True)
+        self._lookup_backup()
+
+    def _lookup_backup(self) -> None:
+        window = self.window_
+        if window.runner is None or window.path is None:
+            return
+        op = window.runner.submit(find_last_backup, str(window.path), label="Find the last backup",
+                                  on_success=self.show_backup,
+                                  on_failure=lambda _exc: self.show_backup(None))
+        op.quiet = True
+
+    def show_backup(self, backup: LastBackup | None) -> None:
+        self.last_backup = backup
+        if backup is None:
+            self.backup_value.setText("None yet")
+            self.backup_detail.setText("Back up before every upgrade; wsadmin's upgrade "
+                                       "does it for you.")
+            return
+        self.backup_value.setText(local_time(backup.created_at))
+        verified = "verified when made" if backup.verified else "not verified"
+        self.backup_detail.setText(f"revision {backup.revision or 'legacy'} · "
+                                   f"{human_size(backup.size)} · {verified}\n{backup.path}")
+        self.backup_detail.setToolTip(backup.path)
+
+    def show_problem(self, exc: BaseException) -> None:
+        from wsadmin.db.errors import WsadminError
+
+        text = exc.one_line() if isinstance(exc, WsadminError) else str(exc)
+        self.problem_label.setText(("Cannot read the database: " if is_known(exc) else
+                                    "wsadmin hit a bug reading the database: ") + text)
+        self.problem_label.show()
+        self.badge.set_state("Unavailable", Tone.DANGER)
+
+    def _goto(self, key: str) -> None:
+        if key in self.window_.views:
+            self.window_.show_view(key)
+        elif key == "health":
+            self.window_.open_user_guide()

@@ -1,0 +1,155 @@
+"""The one settings module: every remembered preference goes through `Settings`.
+
+Wraps QSettings (native format per platform). When $WSADMIN_HOME is set (tests,
+portable installs) the settings live in `$WSADMIN_HOME/settings.ini` instead, so
+a test never reads or writes the operator's real settings.
+
+Keys: recent databases (path, last known revision and state, when opened),
+main window geometry and state; the last backup folder is kept where the CLI
+keeps it (wsadmin.db.backup_settings). Widgets never call QSettings themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 10
+
+_RECENT = "recent/databases"
+_GEOMETRY = "window/geometry"
+_WINDOW_STATE = "window/state"
+
+
+@dataclass(frozen=True)
+class RecentDatabase:
+    path: str
+    revision: str | None = None     # last known revision (None: legacy/fresh/unknown)
+    state: str | None = None        # last known wsadmin.db.inspect.State value
+    opened_at: float = 0.0          # time.time() when last opened
+
+    @property
+    def exists(self) -> bool:
+        return Path(self.path).is_file()
+
+    @property
+    def revision_text(self) -> str:
+        if self.state in (None, ""):
+            return "not opened yet"
+        if self.state == "legacy":
+            return "legacy (no revision)"
+        if self.state == "fresh":
+            return "empty"
+        if self.state == "half_upgraded":
+            return f"half-upgraded ({self.revision or 'no revision'})"
+        if self.state == "unknown_revision":
+            return f"unknown revision {self.revision}"
+        if self.state == "foreign":
+            return "not an app_metadata.db"
+        return f"revision {self.revision}"
+
+
+class Settings:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        if qsettings is None:
+            home = os.environ.get("WSADMIN_HOME")
+            if home:
+                qsettings = QSettings(str(Path(home) / "settings.ini"), QSettings.Format.IniFormat)
+            else:
+                qsettings = QSettings("wsadmin", "wsadmin")
+        self._s = qsettings
+
+    @property
+    def file_name(self) -> str:
+        return self._s.fileName()
+
+    def sync(self) -> None:
+        self._s.sync()
+
+    # ---- recent databases ----------------------------------------------------------
+
+    def recent(self) -> list[RecentDatabase]:
+        raw = self._s.value(_RECENT, "[]")
+        try:
+            items = json.loads(str(raw))
+        except ValueError:
+            return []
+        out: list[RecentDatabase] = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                out.append(RecentDatabase(
+                    path=item["path"], revision=item.get("revision"), state=item.get("state"),
+                    opened_at=float(item.get("opened_at") or 0.0)))
+        return out
+
+    def _store_recent(self, items: list[RecentDatabase]) -> None:
+        self._s.setValue(_RECENT, json.dumps([asdict(i) for i in items[:MAX_RECENT]]))
+        self._s.sync()
+
+    def add_recent(self, path: str | Path, revision: str | None = None,
+                   state: str | None = None) -> None:
+        """Put `path` first in the recent list, with its last known revision and state."""
+        key = str(Path(path).resolve())
+        rest = [r for r in self.recent() if r.path != key]
+        self._store_recent([RecentDatabase(key, revision, state, time.time()), *rest])
+
+    def update_recent(self, path: str | Path, revision: str | None, state: str | None) -> None:
+        """Refresh the last known revision of a database without reordering the list."""
+        key = str(Path(path).resolve())
+        items = self.recent()
+        for i, item in enumerate(items):
+            if item.path == key:
+                items[i] = RecentDatabase(key, revision, state, item.opened_at)
+                self._store_recent(items)
+                return
+
+    def remove_recent(self, path: str | Path) -> None:
+        key = str(Path(path).resolve()) if Path(path).is_absolute() else str(path)
+        self._store_recent([r for r in self.recent() if r.path not in (key, str(path))])
+
+    def clear_recent(self) -> None:
+        self._store_recent([])
+
+    # ---- window ---------------------------------------------------------------------
+
+    def geometry(self) -> QByteArray | None:
+        return _bytes(self._s.value(_GEOMETRY))
+
+    def set_geometry(self, data: QByteArray) -> None:
+        self._s.setValue(_GEOMETRY, data)
+
+    def window_state(self) -> QByteArray | None:
+        return _bytes(self._s.value(_WINDOW_STATE))
+
+    def set_window_state(self, data: QByteArray) -> None:
+        self._s.setValue(_WINDOW_STATE, data)
+
+    # ---- backups --------------------------------------------------------------------
+
+    # The backup folder is shared with the CLI (wsadmin.db.backup_settings, a JSON file in
+    # the data dir), so both tools put backups in the same place.
+
+    def last_backup_folder(self) -> str | None:
+        from wsadmin.db.backup_settings import configured_backup_dir
+
+        folder = configured_backup_dir()
+        return str(folder) if folder is not None else None
+
+    def set_last_backup_folder(self, folder: str | Path | None) -> None:
+        from wsadmin.db.backup_settings import set_configured_backup_dir
+
+        set_configured_backup_dir(folder)
+
+
+def _bytes(value: Any) -> QByteArray | None:
+    if isinstance(value, QByteArray) and not value.isEmpty():
+        return value
+    if isinstance(value, bytes | bytearray) and value:
+        return QByteArray(bytes(value))
+    return None
