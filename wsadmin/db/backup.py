@@ -1,41 +1,63 @@
 """Consistent, verified backups with the SQLite online backup API.
 
-DESIGN.md rules 1, 2 and 10: never copy a live file with cp; copy it in one
-backup step from inside a read transaction (so the counts recorded for the
-backup describe exactly the snapshot copied), write to a temporary name,
-fsync, verify (quick_check, same tables, same row counts, same revision),
-and only then give it its final name and a manifest.
+DESIGN.md rules 1, 2 and 10. The copy is made with the backup API from inside
+one read transaction on the source, so the row counts recorded for the backup
+describe exactly the snapshot copied, whatever other processes commit
+meanwhile (in WAL mode the snapshot includes the rows committed to `-wal`).
+The copy goes to a hidden `.partial` file created with permissions no wider
+than the source's; it is then fsynced, verified (quick_check, same tables,
+same row counts, same revision) and hashed, its manifest is written, and only
+then is it renamed to its final name. A cancelled, failed or killed backup
+never has a final name: at worst a killed one leaves a `.partial` file that
+the next backup (or the catalog) removes once its process is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import json
 import os
+import re
+import resource
+import secrets
+import shutil
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import wsadmin
-from wsadmin.db.errors import BackupFailed, WsadminError
+from wsadmin.db.backup_settings import default_backup_folder
+from wsadmin.db.errors import (
+    BackupBusy,
+    BackupFailed,
+    CorruptDatabase,
+    DatabaseLocked,
+    DiskFull,
+    DiskIOError,
+    WsadminError,
+    classify_sqlite_error,
+)
 from wsadmin.db.fsutil import atomic_write_bytes, fsync_dir, fsync_file, mode_no_wider_than
 from wsadmin.db.inspect import count_rows, recorded_revisions
-from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter
-from wsadmin.db.sqlite_engine import (
-    check_file,
-    connect_ro,
-    journal_mode,
-    table_names,
-    translated_errors,
-)
+from wsadmin.db.progress import Cancelled, CancelToken, ProgressCallback, Reporter
+from wsadmin.db.sqlite_engine import check_file, connect_ro, table_names
 
-MANIFEST_SUFFIX = ".json"
-BACKUP_SUFFIX = ".bak"
+MANIFEST_SUFFIX: Final = ".json"
+BACKUP_SUFFIX: Final = ".bak"
+PARTIAL_SUFFIX: Final = ".partial"
+MANIFEST_FORMAT: Final = 1
+EMPTY_SHA256: Final = hashlib.sha256(b"").hexdigest()
+STEP_BYTES: Final = 64 << 20        # pages copied per backup step: progress and cancel points
+BUSY_POLL_S: Final = 0.05
+MMAP_BYTES: Final = 1 << 40
+_PARTIAL_RE: Final = re.compile(r"^\.(?P<db>.+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]+)\.partial$")
 
 
 @dataclass(frozen=True)
@@ -78,15 +100,20 @@ def utc_stamp(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ")
 
 
+def manifest_path_for(backup: Path) -> Path:
+    return backup.with_name(backup.name + MANIFEST_SUFFIX)
+
+
 def backup_path_for(db: Path, revision: str | None, folder: Path, now: dt.datetime | None = None
                     ) -> Path:
     """`app_metadata.db.20261124T101500Z.002.bak`: sorts by time, shows the revision."""
     rev = revision or "legacy"
-    base = folder / f"{db.name}.{utc_stamp(now)}.{rev}{BACKUP_SUFFIX}"
+    stamp = utc_stamp(now)
+    base = folder / f"{db.name}.{stamp}.{rev}{BACKUP_SUFFIX}"
     candidate, n = base, 1
-    while candidate.exists() or candidate.with_name(candidate.name + MANIFEST_SUFFIX).exists():
+    while candidate.exists() or manifest_path_for(candidate).exists():
         n += 1
-        candidate = base.with_name(f"{db.name}.{utc_stamp(now)}-{n}.{rev}{BACKUP_SUFFIX}")
+        candidate = base.with_name(f"{db.name}.{stamp}-{n}.{rev}{BACKUP_SUFFIX}")
     return candidate
 
 
@@ -100,47 +127,60 @@ def _all_counts(conn: sqlite3.Connection, tables: list[str]) -> dict[str, int]:
     counts = count_rows(conn, tables)
     for t in tables:
         if t not in counts:
-            counts[t] = int(conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
-    return counts
+            quoted = '"' + t.replace('"', '""') + '"'
+            counts[t] = int(conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0])
+    return dict(sorted(counts.items()))
 
 
-def sha256_file(path: Path, chunk: int = 4 << 20) -> str:
+def sha256_file(path: Path, chunk: int = 4 << 20, cancel: CancelToken | None = None) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(chunk):
             digest.update(block)
+            if cancel is not None:
+                cancel.raise_if_cancelled()
     return digest.hexdigest()
 
 
-def _quick_check(path: Path) -> list[str]:
+def _interruptible(conn: sqlite3.Connection, cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        conn.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
+
+
+def _quick_check(path: Path, cancel: CancelToken | None = None) -> list[str]:
     conn = connect_ro(path, immutable=True)
     try:
+        _interruptible(conn, cancel)
         rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
     finally:
         conn.close()
     return [] if rows == ["ok"] else rows
 
 
-def verify_against(path: Path, expected: Snapshot | None) -> Verification:
+def verify_against(path: Path, expected: Snapshot | None, *,
+                   cancel: CancelToken | None = None) -> Verification:
     """Rule 2: quick_check ok, and (when known) same tables, counts and revision."""
     try:
         facts = check_file(path)
         if facts.empty:
             return Verification(False, ["the backup is an empty file"])
-        problems = _quick_check(path)
+        problems = _quick_check(path, cancel)
         conn = connect_ro(path, immutable=True)
         try:
+            _interruptible(conn, cancel)
             snap = take_snapshot(conn)
         finally:
             conn.close()
     except WsadminError as exc:
         return Verification(False, [exc.message])
     except sqlite3.Error as exc:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("cancelled by the operator; nothing was changed") from exc
         return Verification(False, [f"SQLite cannot read it: {exc}"])
     if problems:
         return Verification(False, [f"quick_check: {p}" for p in problems[:5]], snap)
     if expected is not None:
-        if snap.tables != expected.tables:
+        if snap.tables != sorted(expected.tables):
             problems.append("its tables differ from the source's")
         for table, n in expected.counts.items():
             got = snap.counts.get(table)
@@ -151,144 +191,395 @@ def verify_against(path: Path, expected: Snapshot | None) -> Verification:
     return Verification(not problems, problems, snap)
 
 
-def read_manifest(backup: Path) -> dict[str, Any] | None:
-    manifest = backup.with_name(backup.name + MANIFEST_SUFFIX)
+class ManifestUnreadable(ValueError):
+    """A manifest file exists but is not a valid manifest."""
+
+
+def load_manifest(backup: Path) -> dict[str, Any] | None:
+    """The manifest beside `backup`; None when there is none; ManifestUnreadable if broken."""
+    manifest = manifest_path_for(backup)
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = manifest.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
-    return data if isinstance(data, dict) else None
+    except OSError as exc:
+        raise ManifestUnreadable(f"its manifest cannot be read: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ManifestUnreadable("its manifest is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise ManifestUnreadable("its manifest is not a JSON object")
+    missing = [k for k in ("sha256", "size", "counts", "tables", "revision") if k not in data]
+    if missing:
+        raise ManifestUnreadable("its manifest lacks " + ", ".join(missing))
+    if not isinstance(data["counts"], dict) or not isinstance(data["tables"], list):
+        raise ManifestUnreadable("its manifest's counts or tables are malformed")
+    return data
 
 
-def verify_backup(backup: str | Path) -> Verification:
-    """Verify a backup file against its manifest (or, without one, on its own)."""
+def read_manifest(backup: Path) -> dict[str, Any] | None:
+    """The manifest beside `backup`, or None when it is missing or unreadable."""
+    try:
+        return load_manifest(Path(backup))
+    except ManifestUnreadable:
+        return None
+
+
+def verify_backup(backup: str | Path, *, cancel: CancelToken | None = None) -> Verification:
+    """Verify a backup file against its manifest (or, without one, on its own).
+
+    With a manifest: size, sha256, quick_check, tables, row counts and revision
+    must all match. Without one: quick_check must pass and the database must
+    hold rows, because an empty but valid database is exactly what a killed
+    copy leaves behind (rule 2).
+    """
     path = Path(backup)
-    manifest = read_manifest(path)
-    expected = None
+    try:
+        manifest = load_manifest(path)
+    except ManifestUnreadable as exc:
+        return Verification(False, [str(exc)])
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return Verification(False, [f"it cannot be read: {exc.strerror}"])
     if manifest is not None:
-        expected = Snapshot(manifest.get("revision"), list(manifest.get("tables", [])),
-                            dict(manifest.get("counts", {})))
-    result = verify_against(path, expected)
-    if manifest is not None and result.ok and manifest.get("sha256"):
-        if sha256_file(path) != manifest["sha256"]:
+        if size != manifest.get("size"):
+            return Verification(False, [f"its size is {size} bytes, its manifest says "
+                                        f"{manifest.get('size')}"])
+        if size == 0 and manifest.get("sha256") == EMPTY_SHA256:
+            return Verification(True, [], Snapshot(None, [], {}))
+        expected = Snapshot(manifest.get("revision"), list(manifest["tables"]),
+                            dict(manifest["counts"]))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest_future = pool.submit(sha256_file, path, cancel=cancel)
+            try:
+                result = verify_against(path, expected, cancel=cancel)
+            finally:
+                if cancel is not None and cancel.cancelled:
+                    digest_future.cancel()
+            digest = digest_future.result()
+        if digest != manifest["sha256"]:
             result.ok = False
             result.problems.append("its checksum does not match its manifest")
-    elif (manifest is None and result.ok and result.snapshot is not None
-          and result.snapshot.tables and not any(result.snapshot.counts.values())):
-        # Without a manifest, an empty database is exactly what a killed
-        # backup leaves behind: refuse to call it good.
+        return result
+    result = verify_against(path, None, cancel=cancel)
+    if result.ok and result.snapshot is not None and not any(result.snapshot.counts.values()):
         result.ok = False
         result.problems.append("it holds no rows and has no manifest to say that is right")
     return result
+
+
+# --- creating a backup ---------------------------------------------------------------------
 
 
 def create_backup(db: str | Path, folder: str | Path | None = None, *,
                   progress: ProgressCallback | None = None,
                   cancel: CancelToken | None = None,
                   busy_timeout: float = 30.0) -> BackupInfo:
-    """Write a verified backup of `db` into `folder` (default: beside it)."""
+    """Write a verified backup of `db` into `folder` and return what it holds.
+
+    `folder` defaults to the configured backup folder, else the database's own
+    folder. Waits up to `busy_timeout` seconds for a database another program
+    holds locked, then raises BackupBusy. Cancelling (at any point before the
+    final rename) raises Cancelled and leaves no file behind.
+    """
     src_path = Path(db)
     facts = check_file(src_path)
-    dest_dir = Path(folder) if folder is not None else src_path.parent
+    dest_dir = Path(folder) if folder is not None else default_backup_folder(src_path)
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
+    mode = mode_no_wider_than(src_path)
     with reporter.step("backup", "Back up the database") as step:
-        try:
-            dest_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BackupFailed(
-                f"cannot create the backup folder {dest_dir}: {exc.strerror}") from exc
+        _prepare_folder(dest_dir)
+        clean_stale_partials(dest_dir)
         cancel.raise_if_cancelled()
-        tmp = dest_dir / f".{src_path.name}.{os.getpid()}.partial"
+        tmp = dest_dir / f".{src_path.name}.{os.getpid()}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
         try:
-            snapshot = _copy(src_path, tmp, busy_timeout, facts.empty)
-            cancel.raise_if_cancelled()
-            os.chmod(tmp, mode_no_wider_than(src_path))
-            fsync_file(tmp)
-            final = backup_path_for(src_path, snapshot.revision, dest_dir)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            os.close(fd)
+        except OSError as exc:
+            raise _folder_error(exc, dest_dir) from exc
+        try:
+            if facts.empty:
+                snapshot, jmode, taken = Snapshot(None, [], {}), None, dt.datetime.now(dt.UTC)
+            else:
+                snapshot, jmode, taken = _copy(src_path, tmp, busy_timeout, cancel, step,
+                                               facts.size, wal=facts.wal_mode)
+            final = backup_path_for(src_path, snapshot.revision, dest_dir, taken)
             step.detail = str(final)
         except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            _discard(tmp)
             raise
     with reporter.step("verify", "Verify the backup") as step:
         try:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                # Hashing and quick_check both release the GIL: overlap them.
-                digest_future = pool.submit(sha256_file, tmp)
-                check = verify_against(tmp, snapshot) if not facts.empty else Verification(True)
-                digest = digest_future.result()
-            if not check.ok:
-                raise BackupFailed(
-                    "the new backup failed verification: " + "; ".join(check.problems))
-            os.replace(tmp, final)
+            digest = _verify_new(tmp, snapshot, facts.empty, cancel)
+            size = tmp.stat().st_size
+            info = BackupInfo(
+                path=str(final),
+                manifest_path=str(manifest_path_for(final)),
+                source=str(src_path.resolve()),
+                size=size,
+                sha256=digest,
+                revision=snapshot.revision,
+                counts=snapshot.counts,
+                tables=snapshot.tables,
+                journal_mode=jmode,
+                created_at=taken.isoformat(timespec="seconds"),
+                tool_version=wsadmin.__version__,
+                user=_user(),
+            )
+            cancel.raise_if_cancelled()
+            # Manifest first, then the rename: a backup never has its final name
+            # without the facts it is verified against.
+            manifest = {"format": MANIFEST_FORMAT, **info.to_json()}
+            try:
+                atomic_write_bytes(Path(info.manifest_path),
+                                   json.dumps(manifest, indent=2).encode(), mode)
+            except OSError as exc:
+                raise _write_error(exc, dest_dir, 4096, "write the backup manifest in") from exc
+            try:
+                os.replace(tmp, final)
+            except OSError as exc:
+                _discard(Path(info.manifest_path))
+                raise _folder_error(exc, dest_dir) from exc
             fsync_dir(dest_dir)
         except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            _discard(tmp)
             raise
-        info = BackupInfo(
-            path=str(final),
-            manifest_path=str(final) + MANIFEST_SUFFIX,
-            source=str(src_path.resolve()),
-            size=final.stat().st_size,
-            sha256=digest,
-            revision=snapshot.revision,
-            counts=snapshot.counts,
-            tables=snapshot.tables,
-            journal_mode=mode_name(src_path, facts.empty),
-            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            tool_version=wsadmin.__version__,
-            user=_user(),
-        )
-        try:
-            atomic_write_bytes(Path(info.manifest_path),
-                               json.dumps(info.to_json(), indent=2).encode(),
-                               mode_no_wider_than(src_path))
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                final.unlink()
-            raise BackupFailed(f"could not write the backup manifest: {exc.strerror}") from exc
-        step.detail = "verified: " + ", ".join(f"{t} {n}" for t, n in snapshot.counts.items())
+        step.detail = "verified: " + ", ".join(f"{t} {n:,}" for t, n in snapshot.counts.items())
     return info
 
 
-def _copy(src_path: Path, tmp: Path, busy_timeout: float, empty: bool) -> Snapshot:
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    if empty:
-        tmp.touch(mode=0o600)
-        return Snapshot(None, [], {})
-    src = connect_ro(src_path, timeout=busy_timeout)
+def _prepare_folder(dest_dir: Path) -> None:
     try:
+        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise BackupFailed(
+            f"cannot create the backup folder {dest_dir}: {exc.strerror}",
+            "choose another folder with --to") from exc
+    if not dest_dir.is_dir():
+        raise BackupFailed(f"the backup folder {dest_dir} is not a folder",
+                           "choose another folder with --to")
+
+
+def _folder_error(exc: OSError, dest_dir: Path) -> WsadminError:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return BackupFailed(f"cannot write in the backup folder {dest_dir}: "
+                            f"{exc.strerror or 'permission denied'}",
+                            "choose a folder you can write to with --to; nothing was changed")
+    return _write_error(exc, dest_dir, 0, "write a backup in")
+
+
+def _write_error(exc: BaseException, dest_dir: Path, needed: int, doing: str) -> WsadminError:
+    """A failed write into the backup folder, said in the operator's terms."""
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return _folder_error(exc, dest_dir)
+    why = _space_problem(dest_dir, needed)
+    if why or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT,
+                                                           errno.EFBIG)):
+        return DiskFull(f"the backup did not fit: could not {doing} {dest_dir}"
+                        + (f" ({why})" if why else ""),
+                        "free some disk space or choose another folder with --to; "
+                        "the database was not changed and no backup was left")
+    known = classify_sqlite_error(exc, dest_dir, doing)
+    if isinstance(known, DiskFull):
+        return DiskFull(known.message, "free some disk space or choose another folder with "
+                        "--to; the database was not changed and no backup was left")
+    return DiskIOError(f"could not {doing} {dest_dir}: {exc}",
+                       "check the disk; the database was not changed and no backup was left")
+
+
+def _space_problem(dest_dir: Path, needed: int) -> str:
+    """Why `needed` bytes may not fit in dest_dir ("" when they should)."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft != resource.RLIM_INFINITY and soft < max(needed, 1):
+        return f"this process may not write files over {soft:,} bytes (ulimit -f)"
+    try:
+        free = shutil.disk_usage(dest_dir).free
+    except OSError:
+        return ""
+    if free < needed:
+        return f"{needed:,} bytes needed, {free:,} free"
+    return ""
+
+
+def _open_source(src_path: Path, immutable: bool, busy_timeout: float, cancel: CancelToken
+                 ) -> tuple[sqlite3.Connection, Snapshot]:
+    """A read transaction on the source, waiting (cancellably) while it is locked."""
+    deadline = time.monotonic() + busy_timeout
+    src = connect_ro(src_path, immutable=immutable, timeout=min(0.2, busy_timeout))
+    try:
+        # mmap spares a copy of every page through read(); the read lock held during
+        # the copy keeps the file from shrinking under the mapping.
+        src.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        while True:
+            try:
+                src.execute("BEGIN")
+                return src, take_snapshot(src)
+            except sqlite3.Error as exc:
+                if src.in_transaction:
+                    src.execute("ROLLBACK")
+                known = classify_sqlite_error(exc, src_path, "back up")
+                if not isinstance(known, DatabaseLocked):
+                    if known is None:
+                        raise
+                    raise known from exc
+                if time.monotonic() >= deadline:
+                    raise BackupBusy(
+                        f"{src_path} stayed locked by another program for {busy_timeout:g} s, "
+                        "so no backup was made") from exc
+                cancel.raise_if_cancelled()
+                time.sleep(BUSY_POLL_S)
+    except BaseException:
+        src.close()
+        raise
+
+
+def _file_state(p: Path) -> tuple[int, int, int, bool, bool]:
+    st = p.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns,
+            p.with_name(p.name + "-wal").exists(), p.with_name(p.name + "-shm").exists())
+
+
+def _copy(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
+          size: int, *, wal: bool) -> tuple[Snapshot, str | None, dt.datetime]:
+    """Copy the source into `tmp` in one read transaction; return what was copied."""
+    # A WAL database nobody has open has no -wal/-shm: read it as immutable so that
+    # no side files are left behind (rule 8), and accept the copy only if the file
+    # did not change meanwhile; otherwise copy again through an ordinary connection.
+    quiet = wal and not src_path.with_name(src_path.name + "-wal").exists() \
+        and not src_path.with_name(src_path.name + "-shm").exists()
+    attempts = (True, False) if quiet else (False,)
+    for immutable in attempts:
+        before = _file_state(src_path) if immutable else None
+        result = _copy_once(src_path, tmp, busy_timeout, cancel, step, size, immutable)
+        if before is None or _file_state(src_path) == before:
+            snapshot, jmode, taken = result
+            return snapshot, ("wal" if wal else jmode), taken
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _copy_once(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
+               size: int, immutable: bool) -> tuple[Snapshot, str | None, dt.datetime]:
+    try:
+        src, snapshot = _open_source(src_path, immutable, busy_timeout, cancel)
+    except sqlite3.Error as exc:
+        known = classify_sqlite_error(exc, src_path, "back up")
+        raise (known or BackupFailed(f"cannot read {src_path}: {exc}")) from exc
+    taken = dt.datetime.now(dt.UTC)
+    try:
+        jmode = str(src.execute("PRAGMA journal_mode").fetchone()[0])
+        page_size = int(src.execute("PRAGMA page_size").fetchone()[0])
         dst = sqlite3.connect(tmp, isolation_level=None)
         try:
-            with translated_errors(src_path, "back up"):
-                # The counts and the copied pages must describe the same snapshot:
-                # read both inside one read transaction on the source.
-                src.execute("BEGIN")
-                snapshot = take_snapshot(src)
-                src.backup(dst, pages=-1)
-                src.execute("COMMIT")
-                # A WAL source gives a WAL copy; a backup is one self-contained file.
-                dst.execute("PRAGMA journal_mode=DELETE")
+            # The backup file is fsynced as a whole before it is trusted, and it
+            # is nobody's live database: no journal, no syncs per write.
+            dst.execute("PRAGMA journal_mode=OFF")
+            dst.execute("PRAGMA synchronous=OFF")
+
+            def on_step(_status: int, remaining: int, total: int) -> None:
+                if total:
+                    step.fraction((total - remaining) / total)
+                cancel.raise_if_cancelled()
+
+            try:
+                src.backup(dst, pages=max(STEP_BYTES // page_size, 64), progress=on_step)
+            except sqlite3.Error as exc:
+                known = classify_sqlite_error(exc, src_path, "back up")
+                if isinstance(known, CorruptDatabase | DatabaseLocked):
+                    raise known from exc
+                raise _write_error(exc, tmp.parent, size, "write the backup in") from exc
+            # A WAL source gives a copy marked WAL; a backup is one self-contained file.
+            dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
-    except WsadminError as exc:
-        raise BackupFailed(f"backup of {src_path} failed: {exc.message}", exc.hint) from exc
+        src.execute("ROLLBACK")
     finally:
         src.close()
-    return snapshot
+    return snapshot, jmode, taken
 
 
-def mode_name(path: Path, empty: bool) -> str | None:
-    if empty:
-        return None
-    conn = connect_ro(path)
+def _verify_new(tmp: Path, snapshot: Snapshot, empty: bool, cancel: CancelToken) -> str:
+    """fsync, hash and verify the new copy at once (each releases the GIL)."""
+    stop = _Linked(cancel)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        synced = pool.submit(fsync_file, tmp)
+        digest = pool.submit(sha256_file, tmp, cancel=stop)
+        try:
+            check = Verification(True) if empty else verify_against(tmp, snapshot, cancel=cancel)
+        except BaseException:
+            stop.cancel()  # stop the hash too; the caller removes the file
+            raise
+        try:
+            synced.result()
+        except OSError as exc:
+            raise _write_error(exc, tmp.parent, 0, "write the backup in") from exc
+        result = digest.result()
+    if not check.ok:
+        raise BackupFailed("the new backup failed verification: " + "; ".join(check.problems))
+    return result
+
+
+class _Linked(CancelToken):
+    """Cancelled when its own cancel() is called or when `outer` is."""
+
+    def __init__(self, outer: CancelToken) -> None:
+        super().__init__()
+        self._outer = outer
+
+    @property
+    def cancelled(self) -> bool:
+        return self._outer.cancelled or super().cancelled
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise Cancelled("cancelled by the operator; nothing was changed")
+
+
+def _discard(path: Path) -> None:
+    for p in (path, path.with_name(path.name + "-journal")):
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        return journal_mode(conn)
-    finally:
-        conn.close()
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True     # exists, but belongs to someone else
+    return True
+
+
+def partial_files(folder: Path) -> list[tuple[Path, bool]]:
+    """`.partial` files in `folder`, each with whether the process writing it is gone."""
+    found: list[tuple[Path, bool]] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return found
+    for name in names:
+        m = _PARTIAL_RE.match(name)
+        if m is not None:
+            found.append((folder / name, not _pid_alive(int(m.group("pid")))))
+    return sorted(found)
+
+
+def clean_stale_partials(folder: Path) -> list[Path]:
+    """Remove `.partial` files left by backups whose process no longer runs."""
+    removed = []
+    for path, stale in partial_files(folder):
+        if stale:
+            try:
+                path.unlink()
+            except OSError:
+                continue
+            removed.append(path)
+    return removed
 
 
 def _user() -> str:

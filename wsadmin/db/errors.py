@@ -116,3 +116,9 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
     if primary == sqlite3.SQLITE_PERM:
         return ReadOnlyDatabase(f"permission denied: could not {doing} {path}")
     return None
+
+
+class BackupBusy(DatabaseLocked, BackupFailed):
+    """The database stayed locked by another program past the backup's wait."""
+
+    hint = "close the backend and any sqlite3 session using it, then try again; nothing was changed"
