@@ -122,3 +122,10 @@ class BackupBusy(DatabaseLocked, BackupFailed):
     """The database stayed locked by another program past the backup's wait."""
 
     hint = "close the backend and any sqlite3 session using it, then try again; nothing was changed"
+
+
+class RestoreFailed(WsadminError):
+    """Copying a backup back into the database failed or did not verify."""
+
+    hint = "the backup file is intact: run `wsadmin restore DB BACKUP` again once fixed"
+    exit_code = 4
