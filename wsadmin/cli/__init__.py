@@ -20,6 +20,7 @@ from wsadmin import __version__
 COMMAND_MODULES = (
     "wsadmin.cli.status",
     "wsadmin.cli.migrate",
+    "wsadmin.cli.backup",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
 )

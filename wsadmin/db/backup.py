@@ -286,7 +286,7 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
     """
     src_path = Path(db)
     facts = check_file(src_path)
-    dest_dir = Path(folder) if folder is not None else default_backup_folder(src_path)
+    dest_dir = (Path(folder) if folder is not None else default_backup_folder(src_path)).absolute()
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
     mode = mode_no_wider_than(src_path)
