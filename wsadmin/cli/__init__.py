@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "wsadmin.cli.status",
     "wsadmin.cli.migrate",
     "wsadmin.cli.backup",
+    "wsadmin.cli.rollback",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
 )

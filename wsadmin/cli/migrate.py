@@ -1,55 +1,102 @@
-"""`wsadmin upgrade` and `wsadmin downgrade`."""
+"""`wsadmin upgrade` and `wsadmin downgrade`: the backup-then-change pipeline.
+
+Exit codes: 0 done (or nothing to do), 1 failed after the backup and the
+database is as it was (rolled back or restored), 2 refused or bad input
+(nothing written), 4 failed and the backup could not be put back.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from wsadmin.cli.common import add_yes, confirm, print_step
+from wsadmin.cli.common import add_yes, confirm, print_json, print_step
 from wsadmin.cli.status import render
-from wsadmin.db import migrate
+from wsadmin.db import safe_upgrade
+from wsadmin.db.inspect import inspect
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("db")
+    p.add_argument("--backup-dir", metavar="DIR", help="where to write the backup")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the plan (steps, backup path, revisions, row counts) and "
+                        "change nothing")
+    p.add_argument("--force", action="store_true",
+                   help="go ahead even though another program has the database open")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_yes(p)
 
 
 def register(sub: Any) -> None:
-    up = sub.add_parser("upgrade", help="back up, then upgrade to head (or --to REV)")
-    up.add_argument("db")
+    up = sub.add_parser("upgrade", help="back up, then upgrade to head (or --to REV); "
+                                        "restores the backup if anything fails")
     up.add_argument("--to", default="head", metavar="REV", help="target revision (default head)")
-    up.add_argument("--backup-dir", metavar="DIR", help="where to write the backup")
-    add_yes(up)
+    up.add_argument("--rehearse", action="store_true",
+                    help="upgrade, downgrade and upgrade again a temporary copy and report "
+                         "whether the round trip preserved every row (changes nothing)")
+    up.add_argument("--clean-leftovers", action="store_true",
+                    help="drop `_alembic_tmp_*` tables left by an interrupted migration "
+                         "(after the backup)")
+    _common(up)
     up.set_defaults(func=run_upgrade)
 
     down = sub.add_parser("downgrade", help="back up, then downgrade to REV")
-    down.add_argument("db")
     down.add_argument("--to", required=True, metavar="REV", help="target revision, or base")
-    down.add_argument("--backup-dir", metavar="DIR", help="where to write the backup")
-    add_yes(down)
-    down.set_defaults(func=run_downgrade)
+    _common(down)
+    down.set_defaults(func=run_downgrade, rehearse=False, clean_leftovers=False)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
-    status, steps = migrate.plan_upgrade(args.db, args.to)
-    if not steps:
-        print(f"{args.db}: already at {status.current_revision}; nothing to do")
-        return 0
-    confirm(f"Back up {args.db}, then apply {', '.join(steps)}?", args)
-    result = migrate.upgrade(args.db, args.to, progress=print_step, backup_dir=args.backup_dir)
-    print(f"upgraded {args.db}: {status.current_revision or 'legacy'} -> {result.to_revision}")
-    if result.backup is not None:
-        print(f"backup: {result.backup.path}")
-    print(render(result.after))
-    return 0
+    if args.rehearse:
+        result = safe_upgrade.rehearse(args.db, args.to, progress=print_step)
+        if args.json:
+            print_json(result.to_json())
+        else:
+            print(result.render())
+        return 0 if result.ok else 1
+    return _run(args, "upgrade")
 
 
 def run_downgrade(args: argparse.Namespace) -> int:
-    status, steps = migrate.plan_downgrade(args.db, args.to)
-    if not steps:
-        print(f"{args.db}: already at {status.current_revision}; nothing to do")
+    return _run(args, "downgrade")
+
+
+def _run(args: argparse.Namespace, action: str) -> int:
+    plan = safe_upgrade.plan(args.db, action, args.to, backup_dir=args.backup_dir,
+                             clean_leftovers=args.clean_leftovers)
+    if args.dry_run:
+        if args.json:
+            print_json(plan.to_json())
+        else:
+            print(plan.render())
+        return 0 if plan.can_run or _only_forceable(plan, args.force) else 2
+    if not plan.revisions and plan.can_run:
+        print(f"{args.db}: already at {plan.from_revision or 'legacy'}; nothing to do")
         return 0
-    confirm(f"Back up {args.db}, then undo {', '.join(steps)} "
-            "(workspace data added by them is removed)?", args)
-    result = migrate.downgrade(args.db, args.to, progress=print_step, backup_dir=args.backup_dir)
-    print(f"downgraded {args.db}: {status.current_revision} -> {result.to_revision or 'base'}")
+    if plan.revisions and (plan.can_run or _only_forceable(plan, args.force)):
+        what = "apply" if action == "upgrade" else "undo"
+        extra = "" if action == "upgrade" else " (workspace data added by them is removed)"
+        confirm(f"Back up {args.db}, then {what} {', '.join(plan.revisions)}{extra}?", args)
+    try:
+        result = safe_upgrade.run(args.db, action, args.to, progress=print_step,
+                                  backup_dir=args.backup_dir, force=args.force,
+                                  clean_leftovers=args.clean_leftovers)
+    except safe_upgrade.PipelineFailed as exc:
+        if args.json:
+            print_json(exc.result.to_json())
+        raise
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print(result.message)
     if result.backup is not None:
         print(f"backup: {result.backup.path}")
-    print(render(result.after))
+    print(render(inspect(args.db)))
     return 0
+
+
+def _only_forceable(plan: safe_upgrade.Plan, force: bool) -> bool:
+    blocking = [f for f in plan.findings if f.blocking]
+    return force and all(f.forceable for f in blocking)
+

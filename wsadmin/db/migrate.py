@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wsadmin.db import revisions
-from wsadmin.db.backup import BackupInfo, create_backup
+from wsadmin.db.backup import BackupInfo
 from wsadmin.db.errors import (
     DatabaseMissing,
     ForeignDatabase,
@@ -109,39 +109,36 @@ def plan_downgrade(path: str | Path, target: str | None) -> tuple[Status, list[s
 
 def upgrade(path: str | Path, target: str | None = "head", *,
             progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
-            cancel: CancelToken | None = None) -> MigrationResult:
-    """Back up, verify the backup, then upgrade to `target` in one transaction."""
-    before, steps = plan_upgrade(path, target)
-    return _migrate(Path(path), "upgrade", before, steps,
-                    resolve_target(target, upgrading=True), progress, backup_dir, cancel)
+            cancel: CancelToken | None = None, force: bool = False,
+            clean_leftovers: bool = False) -> MigrationResult:
+    """Backup-then-upgrade through the safe pipeline (wsadmin.db.safe_upgrade).
+
+    Raises a WsadminError when refused (nothing written) and PipelineFailed (a
+    MigrationFailed) when the upgrade failed after the backup: the database was
+    then rolled back or restored from the backup.
+    """
+    return _migrate(Path(path), "upgrade", target, progress, backup_dir, cancel, force,
+                    clean_leftovers)
 
 
 def downgrade(path: str | Path, target: str | None, *,
               progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
-              cancel: CancelToken | None = None) -> MigrationResult:
-    """Back up, verify the backup, then downgrade to `target` in one transaction."""
-    before, steps = plan_downgrade(path, target)
-    return _migrate(Path(path), "downgrade", before, steps,
-                    resolve_target(target, upgrading=False), progress, backup_dir, cancel)
+              cancel: CancelToken | None = None, force: bool = False) -> MigrationResult:
+    """Backup-then-downgrade through the safe pipeline."""
+    return _migrate(Path(path), "downgrade", target, progress, backup_dir, cancel, force, False)
 
 
-def _migrate(path: Path, action: str, before: Status, steps: list[str], goal: str | None,
-             progress: ProgressCallback | None, backup_dir: str | Path | None,
-             cancel: CancelToken | None) -> MigrationResult:
-    if not steps:
-        return MigrationResult(str(path), action, before.current_revision,
-                               before.current_revision, [], None, before, before)
-    backup = create_backup(path, backup_dir, progress=progress, cancel=cancel)
-    if cancel is not None:
-        cancel.raise_if_cancelled()
-    run_alembic(path, action, goal, steps, progress)
-    after = inspect(path)
-    if after.current_revision != goal or (after.state is not State.CURRENT and goal is not None):
-        raise MigrationFailed(
-            f"after the {action}, {path} reports revision {after.current_revision} "
-            f"instead of {goal}", f"restore the backup {backup.path}")
-    return MigrationResult(str(path), action, before.current_revision, goal, steps, backup,
-                           before, after)
+def _migrate(path: Path, action: str, target: str | None, progress: ProgressCallback | None,
+             backup_dir: str | Path | None, cancel: CancelToken | None, force: bool,
+             clean_leftovers: bool) -> MigrationResult:
+    from wsadmin.db import safe_upgrade
+
+    before = inspect(path)
+    done = safe_upgrade.run(path, action, target, progress=progress, backup_dir=backup_dir,
+                            force=force, clean_leftovers=clean_leftovers, cancel=cancel)
+    after = inspect(path) if done.applied else before
+    return MigrationResult(str(path), action, done.from_revision, done.to_revision,
+                           done.applied, done.backup, before, after)
 
 
 def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
