@@ -1,0 +1,1 @@
+"""Health checks of app_metadata.db: checks as data, read-only runs, fixes, diffs."""

@@ -1,0 +1,204 @@
+"""Preview and apply a fix: both run the fix's plan; apply then executes it.
+
+Apply: verified backup first, then one write transaction (BEGIN IMMEDIATE,
+foreign keys off so nothing cascades) in which the plan is computed again
+and every step must change exactly the rows it planned; commit; an audit
+entry with the row counts before and after; then the checks run again and
+the result says what got better or worse.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wsadmin.db import audit
+from wsadmin.db.backup import BackupInfo, create_backup
+from wsadmin.db.errors import Refused, WsadminError
+from wsadmin.db.health.checks import fetch
+from wsadmin.db.health.diff import HealthDiff, compare
+from wsadmin.db.health.fixes import Fix, Plan, Step
+from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
+from wsadmin.db.health.registry import get
+from wsadmin.db.health.runner import gather_facts, run_checks
+from wsadmin.db.inspect import count_rows
+from wsadmin.db.progress import ProgressCallback, Reporter
+from wsadmin.db.sqlite_engine import (
+    check_file,
+    connect_ro,
+    connect_rw,
+    table_names,
+    translated_errors,
+)
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    action: str
+    table: str
+    summary: str
+    count: int
+    sample: list[dict[str, Any]]
+    key: tuple[str, ...]
+    sets: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "table": self.table, "summary": self.summary,
+                "count": self.count, "sample": self.sample}
+
+
+@dataclass(frozen=True)
+class Preview:
+    database: str
+    check_id: str
+    fix_id: str
+    title: str
+    description: str
+    steps: list[StepPreview]
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(s.count for s in self.steps)
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    def to_json(self) -> dict[str, Any]:
+        return {"database": self.database, "check": self.check_id, "fix": self.fix_id,
+                "title": self.title, "total": self.total, "skipped": self.skipped,
+                "notes": self.notes, "steps": [s.to_json() for s in self.steps]}
+
+
+@dataclass(frozen=True)
+class FixResult:
+    preview: Preview              # what was planned and done (counts = rows changed)
+    backup: BackupInfo | None
+    check_after: CheckResult
+    diff: HealthDiff | None
+
+    @property
+    def clean(self) -> bool:
+        return self.check_after.problems == 0
+
+
+def choose(check_id: str, fix_id: str | None) -> Fix:
+    check = get(check_id)
+    if not check.fixes:
+        raise Refused(f"the check {check_id} has no automatic fix",
+                      "see its explanation in `wsadmin check`")
+    if fix_id is None:
+        return check.fixes[0]   # type: ignore[no-any-return]
+    for fix in check.fixes:
+        if fix.id == fix_id:
+            return fix  # type: ignore[no-any-return]
+    raise Refused(f"the check {check_id} has no fix {fix_id!r}",
+                  "choose one of: " + ", ".join(check.fix_ids))
+
+
+def _facts_for(conn: sqlite3.Connection, path: Path, check_id: str) -> Facts:
+    facts = gather_facts(conn, path, path.stat().st_size)
+    missing = facts.missing(get(check_id).requires)
+    if missing:
+        raise Refused(f"{check_id} does not apply to {path}: it needs " + ", ".join(missing))
+    return facts
+
+
+def _preview(conn: sqlite3.Connection, path: Path, check_id: str, fix: Fix, plan: Plan,
+             limit: int | None) -> Preview:
+    steps = []
+    for step in plan.steps:
+        _n, sample = fetch(conn, step.rows_sql, limit)
+        steps.append(StepPreview(step.action, step.table, step.summary, step.count, sample,
+                                 step.key, step.sets))
+    return Preview(str(path), check_id, fix.id, fix.title, fix.description, steps,
+                   plan.skipped, list(plan.notes))
+
+
+def preview_fix(path: str | Path, check_id: str, fix_id: str | None = None,
+                params: Mapping[str, str] | None = None, *,
+                sample_limit: int | None = SAMPLE_LIMIT) -> Preview:
+    """What the fix would change, computed read-only (temp tables only)."""
+    p = Path(path)
+    check_file(p)
+    fix = choose(check_id, fix_id)
+    conn = connect_ro(p)
+    try:
+        with translated_errors(p, "read"):
+            conn.execute("BEGIN")
+            facts = _facts_for(conn, p, check_id)
+            plan = fix.plan(conn, facts, dict(params or {}))
+            result = _preview(conn, p, check_id, fix, plan, sample_limit)
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    return result
+
+
+def _execute(conn: sqlite3.Connection, step: Step) -> None:
+    cur = conn.execute(step.apply_sql)
+    changed = 1 if step.action == "drop_table" else cur.rowcount
+    if changed != step.count:
+        raise Refused(f"the fix planned to {step.summary} but the statement changed {changed} "
+                      "rows; nothing was changed",
+                      "this is a bug in wsadmin: report it with the database's schema")
+
+
+def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
+              params: Mapping[str, str] | None = None, *, backup_dir: str | Path | None = None,
+              progress: ProgressCallback | None = None, verify: bool = True,
+              sample_limit: int | None = SAMPLE_LIMIT) -> FixResult:
+    """Back up, apply the fix in one transaction, audit it, and re-run the checks.
+
+    With verify, every check runs before and after (`diff` says what got better or
+    worse); without, only this fix's own check runs afterwards.
+    """
+    p = Path(path)
+    check_file(p)
+    fix = choose(check_id, fix_id)
+    reporter = Reporter(progress)
+    before = run_checks(p) if verify else None
+    plan_first = preview_fix(p, check_id, fix.id, params, sample_limit=0)
+    if plan_first.empty:
+        raise Refused(f"{check_id}: the fix {fix.id!r} has nothing to change",
+                      "run `wsadmin check` to see the current findings")
+    backup = create_backup(p, backup_dir, progress=progress)
+    conn = connect_rw(p)
+    counts_before: dict[str, int] = {}
+    counts_after: dict[str, int] = {}
+    try:
+        with translated_errors(p, "fix"), reporter.step("fix", f"Apply: {fix.title}") as s:
+            conn.execute("PRAGMA foreign_keys = OFF")   # nothing may cascade
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                facts = _facts_for(conn, p, check_id)
+                counts_before = count_rows(conn, table_names(conn))
+                plan = fix.plan(conn, facts, dict(params or {}))
+                done = _preview(conn, p, check_id, fix, plan, sample_limit)
+                for step in plan.steps:
+                    _execute(conn, step)
+                counts_after = count_rows(conn, table_names(conn))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            s.detail = f"{done.total} change(s)"
+    except WsadminError as exc:
+        audit.record("fix", p, "failed", check=check_id, fix=fix.id, params=dict(params or {}),
+                     backup=backup.path, message=exc.message)
+        raise
+    finally:
+        conn.close()
+    audit.record("fix", p, "ok", check=check_id, fix=fix.id, params=dict(params or {}),
+                 backup=backup.path, counts_before=counts_before, counts_after=counts_after,
+                 changes=[{"action": st.action, "table": st.table, "count": st.count}
+                          for st in done.steps], skipped=done.skipped)
+    after = run_checks(p) if verify else run_checks(p, only=[check_id])
+    diff = compare(before, after) if before is not None else None
+    return FixResult(done, backup, after.get(check_id), diff)

@@ -1,0 +1,161 @@
+"""Run health checks read-only, on two connections at once.
+
+Each check runs on its own; a check that cannot apply says why, and one that
+raises becomes an `error` result without stopping the others. The checks are
+independent reads, so two worker threads (each with its own read-only
+connection: SQLite releases the GIL while it works) take them from a queue,
+slowest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from wsadmin.db.errors import WsadminError, classify_sqlite_error
+from wsadmin.db.health.model import (
+    SAMPLE_LIMIT,
+    Check,
+    CheckResult,
+    CheckStatus,
+    Facts,
+    HealthReport,
+    NotApplicable,
+    RunOptions,
+)
+from wsadmin.db.health.registry import CHECKS, get
+from wsadmin.db.sqlite_engine import check_file, connect_ro, translated_errors
+
+log = logging.getLogger(__name__)
+
+
+def open_ro(path: Path) -> sqlite3.Connection:
+    conn = connect_ro(path)
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def gather_facts(conn: sqlite3.Connection, path: Path, size: int) -> Facts:
+    tables = [str(r[0]) for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    columns: dict[str, tuple[str, ...]] = {}
+    for t in tables:
+        q = t.replace('"', '""')
+        columns[t] = tuple(str(r[1]) for r in conn.execute(f'PRAGMA table_info("{q}")'))
+    recorded: tuple[str, ...] = ()
+    if "alembic_version" in tables and "version_num" in columns["alembic_version"]:
+        recorded = tuple(str(r[0]) for r in conn.execute(
+            "SELECT version_num FROM alembic_version ORDER BY version_num"))
+    return Facts(str(path), size, frozenset(tables), columns, recorded)
+
+
+def select(only: Iterable[str] | None) -> list[Check]:
+    if only is None:
+        return list(CHECKS)
+    wanted = {get(i).id for i in only}
+    return [c for c in CHECKS if c.id in wanted]
+
+
+def _result(check: Check, status: CheckStatus, *, count: int = 0, sample: list[dict[str, object]]
+            | None = None, sql: str | None = None, reason: str = "", seconds: float = 0.0
+            ) -> CheckResult:
+    return CheckResult(check.id, check.title, status, count, list(sample or []),
+                       sql if sql is not None else check.sql, check.severity, check.explanation,
+                       reason, seconds, check.columns)
+
+
+def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOptions
+            ) -> CheckResult:
+    missing = facts.missing(check.requires)
+    if missing:
+        what = ", ".join(missing)
+        legacy = " (a legacy database has no workspaces)" if not facts.recorded else ""
+        return _result(check, CheckStatus.NOT_APPLICABLE,
+                       reason=f"needs {what}, which this database does not have{legacy}")
+    started = time.perf_counter()
+    try:
+        out = check.run(conn, facts, options)
+    except NotApplicable as exc:
+        return _result(check, CheckStatus.NOT_APPLICABLE, reason=str(exc),
+                       seconds=time.perf_counter() - started)
+    except Exception as exc:
+        log.debug("check %s failed", check.id, exc_info=True)
+        known = classify_sqlite_error(exc, facts.path, f"run {check.id} on")
+        if isinstance(exc, WsadminError):
+            reason = exc.one_line()
+        elif known is not None:
+            reason = known.one_line()
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        return _result(check, CheckStatus.ERROR, reason=reason,
+                       seconds=time.perf_counter() - started)
+    status = CheckStatus.FINDINGS if out.count else CheckStatus.OK
+    return _result(check, status, count=out.count, sample=out.sample, sql=out.sql,
+                   reason=out.note, seconds=time.perf_counter() - started)
+
+
+def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
+               full_integrity: bool = False, sample_limit: int | None = SAMPLE_LIMIT,
+               workers: int = 2) -> HealthReport:
+    """Run the checks (all, or `only` these ids) on `path`, read-only.
+
+    Raises DatabaseMissing / NotADatabase / CorruptDatabase when the file
+    cannot be opened as SQLite at all; everything else ends up in the results.
+    """
+    started = time.perf_counter()
+    p = Path(path)
+    facts_file = check_file(p)
+    chosen = select(only)
+    options = RunOptions(full_integrity=full_integrity, sample_limit=sample_limit)
+    if facts_file.empty:
+        return HealthReport(str(p), None, [
+            _result(c, CheckStatus.NOT_APPLICABLE, reason="the file is empty (a fresh database)")
+            for c in chosen], time.perf_counter() - started)
+    first = open_ro(p)
+    conns = [first]
+    try:
+        with translated_errors(p, "read"):
+            facts = gather_facts(first, p, facts_file.size)
+        results = _run_parallel(p, chosen, facts, options, conns, max(1, workers))
+    finally:
+        for conn in conns:
+            conn.close()
+    order = {c.id: i for i, c in enumerate(chosen)}
+    results.sort(key=lambda r: order[r.id])
+    return HealthReport(str(p), facts.revision, results, time.perf_counter() - started)
+
+
+def _run_parallel(path: Path, chosen: list[Check], facts: Facts, options: RunOptions,
+                  conns: list[sqlite3.Connection], workers: int) -> list[CheckResult]:
+    jobs: queue.SimpleQueue[Check] = queue.SimpleQueue()
+    for check in sorted(chosen, key=lambda c: -c.cost):
+        jobs.put(check)
+    results: list[CheckResult] = []
+    lock = threading.Lock()
+
+    def work(conn: sqlite3.Connection) -> None:
+        while True:
+            try:
+                check = jobs.get_nowait()
+            except queue.Empty:
+                return
+            result = run_one(check, conn, facts, options)
+            with lock:
+                results.append(result)
+
+    threads = []
+    for _ in range(min(workers, len(chosen)) - 1):
+        conn = open_ro(path)
+        conns.append(conn)
+        thread = threading.Thread(target=work, args=(conn,), name="wsadmin-check", daemon=True)
+        thread.start()
+        threads.append(thread)
+    work(conns[0])
+    for thread in threads:
+        thread.join()
+    return results
