@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "wsadmin.cli.migrate",
     "wsadmin.cli.backup",
     "wsadmin.cli.rollback",
+    "wsadmin.cli.health",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
 )
