@@ -53,6 +53,7 @@ class CatalogEntry:
     verified: bool | None         # None: not checked (listing without verification)
     problems: list[str] = field(default_factory=list)
     source: str | None = None
+    mtime_ns: int = 0             # breaks ties between backups made in the same second
 
     @property
     def status(self) -> str:
@@ -165,7 +166,8 @@ def _entry(path: Path, kind: str, pattern: re.Pattern[str], db_resolved: str,
     return CatalogEntry(
         path=str(path), kind=kind, revision=revision, readable=readable, created_at=created,
         size=st.st_size, has_manifest=manifest is not None, verified=verified,
-        problems=problems, source=str(manifest.get("source")) if manifest else None)
+        problems=problems, source=str(manifest.get("source")) if manifest else None,
+        mtime_ns=st.st_mtime_ns)
 
 
 def list_backups(db: str | Path, *, verify: bool = False,
@@ -193,7 +195,7 @@ def list_backups(db: str | Path, *, verify: bool = False,
             entry = _entry(folder / name, kind, pattern, db_resolved, foreign_check, verify)
             if entry is not None:
                 entries.append(entry)
-    entries.sort(key=lambda e: (e.created_at, e.path), reverse=True)
+    entries.sort(key=lambda e: (e.created_at, e.mtime_ns, e.path), reverse=True)
     return entries
 
 
