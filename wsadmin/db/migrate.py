@@ -182,8 +182,10 @@ def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
                     command.downgrade(cfg, goal or "base")
         except BaseException as exc:
             failed = pending[0] if pending else "?"
+            # One line, without SQLAlchemy's "[SQL: ...] [parameters: ...]" (values
+            # such as connection URLs must not reach the screen or the log).
             reporter.emit(f"{action}:{failed}", f"{verb} {failed}: {labels.get(failed, '')}",
-                          StepState.FAILED, str(exc))
+                          StepState.FAILED, _reason(exc))
             raise _as_known(exc, path, action, failed) from exc
         finally:
             if own:
@@ -204,9 +206,15 @@ def _as_known(exc: BaseException, path: Path, action: str, failed: str) -> BaseE
         return known
     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
         return exc
-    reason = str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-    return MigrationFailed(f"{action} of revision {failed} failed ({reason}); "
+    return MigrationFailed(f"{action} of revision {failed} failed ({_reason(exc)}); "
                            f"{path} was left as it was")
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the underlying error, e.g. the text of a RAISE(ABORT, ...)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
 
 
 def missing(path: str | Path) -> DatabaseMissing:
