@@ -24,7 +24,6 @@ from wsadmin.db.health.fixes import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
 from wsadmin.db.health.registry import get
 from wsadmin.db.health.runner import gather_facts, run_checks
-from wsadmin.db.inspect import count_rows
 from wsadmin.db.progress import ProgressCallback, Reporter
 from wsadmin.db.sqlite_engine import (
     check_file,
@@ -140,6 +139,12 @@ def preview_fix(path: str | Path, check_id: str, fix_id: str | None = None,
     return result
 
 
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows per table, every table (leftovers too: dropping one must show in the audit)."""
+    return {t: int(conn.execute(f'SELECT COUNT(*) FROM "{t.replace(chr(34), chr(34) * 2)}"'
+                                ).fetchone()[0]) for t in table_names(conn)}
+
+
 def _execute(conn: sqlite3.Connection, step: Step) -> None:
     cur = conn.execute(step.apply_sql)
     changed = 1 if step.action == "drop_table" else cur.rowcount
@@ -177,12 +182,12 @@ def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
             conn.execute("BEGIN IMMEDIATE")
             try:
                 facts = _facts_for(conn, p, check_id)
-                counts_before = count_rows(conn, table_names(conn))
+                counts_before = _counts(conn)
                 plan = fix.plan(conn, facts, dict(params or {}))
                 done = _preview(conn, p, check_id, fix, plan, sample_limit)
                 for step in plan.steps:
                     _execute(conn, step)
-                counts_after = count_rows(conn, table_names(conn))
+                counts_after = _counts(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
