@@ -71,10 +71,11 @@ def _run(args: argparse.Namespace, action: str) -> int:
         else:
             print(plan.render())
         return 0 if plan.can_run or _only_forceable(plan, args.force) else 2
-    if not plan.revisions and plan.can_run:
+    safe_upgrade.refuse(args.db, plan, args.force)
+    if not plan.revisions:
         print(f"{args.db}: already at {plan.from_revision or 'legacy'}; nothing to do")
         return 0
-    if plan.revisions and (plan.can_run or _only_forceable(plan, args.force)):
+    if plan.revisions:
         what = "apply" if action == "upgrade" else "undo"
         extra = "" if action == "upgrade" else " (workspace data added by them is removed)"
         confirm(f"Back up {args.db}, then {what} {', '.join(plan.revisions)}{extra}?", args)

@@ -35,6 +35,7 @@ from wsadmin.db.backup import BackupInfo, Snapshot, backup_path_for, create_back
 from wsadmin.db.contract import ALEMBIC_TMP_PREFIX
 from wsadmin.db.errors import (
     DiskFull,
+    DiskIOError,
     HalfUpgraded,
     MigrationFailed,
     Refused,
@@ -203,6 +204,19 @@ def recover_hot_journal(db: Path) -> None:
         conn.close()
 
 
+def _inspect_recovered_copy(path: Path) -> Status:
+    """Status of the database as it will be once its stale journal is rolled back,
+    from a temporary copy of both files (the dry run changes nothing)."""
+    with tempfile.TemporaryDirectory(prefix="wsadmin-plan-") as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(_journal_path(path), _journal_path(copy))
+        recover_hot_journal(copy)
+        st = inspect(copy)
+    return Status(str(path), path.stat().st_size, st.journal_mode, st.state,
+                  st.current_revision, st.head, st.pending, st.counts, st.problems)
+
+
 def _steps_for(status: Status, action: str, target: str | None) -> tuple[list[str], str | None]:
     ids = list(revisions.ids())
     cur = -1 if status.current_revision is None else ids.index(status.current_revision)
@@ -262,12 +276,7 @@ def preflight(db: str | Path, action: str = "upgrade", target: str | None = "hea
         if not dry_run:
             recover_hot_journal(path)
             hot = False
-    try:
-        status = inspect(path)
-    except WsadminError:
-        if hot and dry_run:
-            return _Preflight(None, [], None, findings, hot)
-        raise
+    status = _inspect_recovered_copy(path) if hot else inspect(path)
     leftovers = _leftovers_only(status)
     if leftovers is not None:
         if clean_leftovers:
@@ -424,7 +433,8 @@ def post_checks(conn: sqlite3.Connection, goal: str | None, before: Snapshot,
     for table, n in before.counts.items():
         allowed = losses.get(table, 0)
         if table not in tables:
-            if allowed is None or table == "alembic_version":
+            if allowed is None or table == "alembic_version" or table.startswith(
+                    ALEMBIC_TMP_PREFIX):
                 continue
             problems.append(f"table {table} is gone")
             continue
@@ -496,6 +506,16 @@ def run(db: str | Path, action: str = "upgrade", target: str | None = "head", *,
     cancel.raise_if_cancelled()
     return _Runner(path, action, pf, reporter, progress, backup_dir, cancel,
                    clean_leftovers).run()
+
+
+def refuse(db: str | Path, p: Plan, force: bool = False) -> None:
+    """Raise (and audit) the refusal a plan implies, if any: the CLI's early exit 2."""
+    blocking = [f for f in p.findings if f.blocking and not (force and f.forceable)]
+    if blocking:
+        audit.record(p.action, Path(db), "refused", from_revision=p.from_revision,
+                     to_revision=p.to_revision,
+                     message="; ".join(f.message for f in blocking))
+        raise _refusal(blocking)
 
 
 def _refusal(blocking: list[Finding]) -> WsadminError:
@@ -595,7 +615,7 @@ class _Runner:
         outer = self.progress
 
         def gate(step: Step) -> None:
-            if outer is not None:
+            if outer is not None and step.id != f"{self.action}:?":
                 outer(step)
             if step.id == last and step.state is StepState.DONE:
                 # Still inside the migration's transaction: verify before COMMIT.
@@ -641,21 +661,22 @@ class _Runner:
     def _failed(self, exc: BaseException) -> PipelineResult:
         self._close()
         assert self.backup is not None
-        reason = exc.message if isinstance(exc, WsadminError) else (str(exc) or type(exc).__name__)
+        reason = failure_reason(exc, self.path)
         expected = _snapshot(self.backup)
         differs = self.committed or self.clean or self._differs_from(expected)
         base = PipelineResult(str(self.path), self.action, "failed-unchanged",
                               self.status.current_revision, self.pf.goal, [], self.backup,
                               dict(self.status.counts), dict(self.status.counts), self.pf.findings)
         if not differs:
-            base.message = (f"the {self.action} failed ({reason}) and was rolled back: your "
-                            f"database is unchanged (backup kept at {self.backup.path})")
+            base.message = (f"the {self.action} failed: {reason}. It was rolled back: your "
+                            "database is unchanged")
             audit.record(self.action, self.path, "failed-unchanged",
                          from_revision=self.status.current_revision, to_revision=self.pf.goal,
                          backup=self.backup.path, message=reason)
             if isinstance(exc, KeyboardInterrupt):
                 raise exc
-            raise PipelineFailed(base.message, base) from exc
+            raise PipelineFailed(base.message, base, f"the backup {self.backup.path} is kept; "
+                                 "run with --debug for details") from exc
         try:
             restore_backup(self.path, self.backup.path, progress=self._restore_progress(),
                            safety=False, force=True, expected=expected,
@@ -672,12 +693,12 @@ class _Runner:
             err.exit_code = 4  # type: ignore[attr-defined]
             raise err from exc
         base.outcome = "failed-restored"
-        base.message = (f"the {self.action} failed ({reason}). Your database was restored "
+        base.message = (f"the {self.action} failed: {reason}. Your database was restored "
                         f"from {self.backup.path}")
         audit.record(self.action, self.path, "failed-restored",
                      from_revision=self.status.current_revision, to_revision=self.pf.goal,
                      backup=self.backup.path, message=reason)
-        raise PipelineFailed(base.message, base) from exc
+        raise PipelineFailed(base.message, base, "run with --debug for details") from exc
 
     def _restore_progress(self) -> ProgressCallback:
         def forward(step: Step) -> None:
@@ -717,6 +738,27 @@ class _Runner:
                     self.conn.execute("ROLLBACK")
             self.conn.close()
             self.conn = None
+
+
+def failure_reason(exc: BaseException, path: Path) -> str:
+    """One clause saying why a change failed, naming a file size limit when one was hit."""
+    if isinstance(exc, WsadminError):
+        reason = exc.message.removesuffix("; the database was left as it was")
+    else:
+        reason = str(exc) or type(exc).__name__
+    if isinstance(exc, DiskIOError | DiskFull):
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            reason += (f" (the disk is full for this process: its file size limit, "
+                       f"ulimit -f, is {soft:,} bytes)")
+        else:
+            with contextlib.suppress(OSError):
+                free = free_bytes(path.parent)
+                if free < DISK_FACTOR * path.stat().st_size:
+                    reason += f" (the disk is full: {free:,} bytes free)"
+    return reason
 
 
 def post_commit_problems(conn: sqlite3.Connection, goal: str | None) -> list[str]:
