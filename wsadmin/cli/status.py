@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render(status))
     if status.state is State.UNKNOWN_REVISION:
-        raise UnknownRevision(status.summary)
+        raise UnknownRevision(f"{status.path} is {status.summary}")
     if status.state is State.FOREIGN:
         raise ForeignDatabase(f"{status.path} is " + status.summary)
     return 0
