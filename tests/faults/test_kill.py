@@ -59,8 +59,13 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             del os.environ["WSADMIN_HOME"]
         else:
             os.environ["WSADMIN_HOME"] = old_home
+    legacy_wal = base / "legacy-wal.db"
+    shutil.copyfile(legacy, legacy_wal)
+    conn = sqlite3.connect(legacy_wal)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
     return {"legacy": legacy, "upgraded": upgraded, "old": normalized(legacy),
-            "new": normalized(upgraded), "base": base}
+            "new": normalized(upgraded), "base": base, "legacy_wal": legacy_wal}
 
 
 def _calibrate(server: ForkServer, **req: Any) -> float:
@@ -81,8 +86,9 @@ def _run_kills(server: ForkServer, states: dict[str, Any], tmp: Path, op: str, n
         work.mkdir()
         db = work / "app_metadata.db"
         req: dict[str, Any] = {"op": op, "db": db, "backups": work / "bak", "home": home}
-        if op == "upgrade":
-            shutil.copyfile(states["legacy"], db)
+        if op in ("upgrade", "upgrade-wal"):
+            req["op"] = "upgrade"
+            shutil.copyfile(states["legacy_wal" if op == "upgrade-wal" else "legacy"], db)
         else:
             shutil.copyfile(states["upgraded"], db)
             req["backup"] = states["legacy_backup"]
@@ -126,6 +132,11 @@ def test_kill_during_upgrade(forkserver: ForkServer, states: dict[str, Any],
 def test_kill_during_restore(forkserver: ForkServer, states: dict[str, Any],
                              legacy_backup: Path, tmp_path: Path) -> None:
     _run_kills(forkserver, states, tmp_path, "restore", ITERATIONS)
+
+
+def test_kill_during_upgrade_of_a_wal_database(forkserver: ForkServer, states: dict[str, Any],
+                                               tmp_path: Path) -> None:
+    _run_kills(forkserver, states, tmp_path, "upgrade-wal", ITERATIONS)
 
 
 @pytest.mark.slow
