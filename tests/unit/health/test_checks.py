@@ -312,3 +312,12 @@ def test_empty_file_is_not_applicable(tmp_path: Path) -> None:
     db.touch()
     report = run_checks(db)
     assert {r.status for r in report.checks} == {CheckStatus.NOT_APPLICABLE}
+
+
+@pytest.mark.parametrize("sql", ["DROP TABLE users", "DROP TABLE workspaces",
+                                 "ALTER TABLE workspace_members DROP COLUMN role",
+                                 "DROP TABLE saved_queries", "DELETE FROM alembic_version"])
+def test_missing_tables_and_columns_never_error(tmp_path: Path, sql: str) -> None:
+    report = run_checks(build(tmp_path, "002", sql))
+    assert report.errors == []
+    assert report.get("schema_drift").status is not CheckStatus.OK

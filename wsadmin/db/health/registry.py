@@ -13,6 +13,7 @@ WORKSPACE_REVISIONS: Final = ("001", "002")
 SCOPED_WS: Final = tuple(f"{t}.workspace_id" for t in WORKSPACE_SCOPED_TABLES)
 SCOPED_OWNER: Final = tuple(f"{t}.owner_id" for t in WORKSPACE_SCOPED_TABLES)
 MEMBERS: Final = ("workspace_members.workspace_id", "workspace_members.user_id")
+USERS: Final = ("users.id", "users.username")
 
 
 def _check(id: str, title: str, explanation: str, severity: Severity, sql: str,
@@ -32,14 +33,14 @@ CHECKS: Final[tuple[Check, ...]] = (
         these users make with 400 Bad Request (the runbook's "Users without workspace
         assignments"). Revision 002 should have put them in the default workspace.""",
         Severity.CRITICAL, c.USERS_WITHOUT_WORKSPACE, ("user_id", "username"),
-        ("users.current_workspace_id",), cost=2),
+        (*USERS, "users.current_workspace_id"), cost=2),
     _check(
         "users_dangling_workspace", "Users whose workspace was deleted",
         """Users whose current_workspace_id names a workspace that does not exist (it was
         deleted without moving them). The backend fails their requests like those of users
         without a workspace (400 Bad Request, or 404 for the workspace).""",
         Severity.CRITICAL, c.USERS_DANGLING_WORKSPACE, ("user_id", "username", "workspace_id"),
-        ("users.current_workspace_id", "workspaces.id"), cost=3),
+        (*USERS, "users.current_workspace_id", "workspaces.id"), cost=3),
     _check(
         "users_not_member_of_current", "Users outside their current workspace",
         """Users whose current workspace exists but who are not a member of it. The backend
@@ -47,7 +48,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         see.""",
         Severity.CRITICAL, c.USERS_NOT_MEMBER_OF_CURRENT,
         ("user_id", "username", "workspace_id", "workspace"),
-        ("users.current_workspace_id", "workspaces.name", *MEMBERS), cost=4),
+        (*USERS, "users.current_workspace_id", "workspaces.name", *MEMBERS), cost=4),
     _check(
         "duplicate_slugs", "Workspaces sharing a slug",
         """Workspaces whose slugs are equal after lower(trim(slug)). Creating or renaming a
@@ -64,7 +65,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         `default` when it only received rows, not users.""",
         Severity.WARNING, c.WORKSPACES_WITHOUT_ADMIN,
         ("workspace_id", "workspace", "slug", "members"),
-        ("workspaces.name", "workspaces.slug", *MEMBERS, "workspace_members.role")),
+        ("workspaces.name", "workspaces.slug", *MEMBERS, "workspace_members.role", *USERS)),
     _check(
         "rows_without_workspace", "Dashboards, connections, queries without a workspace",
         """Workspace-scoped rows (dashboards, connections, saved queries) whose workspace_id
@@ -72,14 +73,14 @@ CHECKS: Final[tuple[Check, ...]] = (
         NULL constraint makes every update of such a row fail.""",
         Severity.CRITICAL, c.ROWS_WITHOUT_WORKSPACE,
         ("table", "row_id", "label", "owner_id", "owner", "workspace_id"),
-        (*SCOPED_WS, *SCOPED_OWNER), cost=3),
+        (*SCOPED_WS, *SCOPED_OWNER, *USERS), cost=3),
     _check(
         "rows_dangling_workspace", "Dashboards, connections, queries in a deleted workspace",
         """Workspace-scoped rows whose workspace_id names a workspace that does not exist.
         Nobody can see them; opening them by id gives 404 Not Found.""",
         Severity.CRITICAL, c.ROWS_DANGLING_WORKSPACE,
         ("table", "row_id", "label", "owner_id", "owner", "workspace_id"),
-        (*SCOPED_WS, *SCOPED_OWNER, "workspaces.id"), cost=5),
+        (*SCOPED_WS, *SCOPED_OWNER, *USERS, "workspaces.id"), cost=5),
     _check(
         "memberships_dangling", "Memberships of deleted users or workspaces",
         """Rows of workspace_members naming a user or a workspace that does not exist
@@ -87,7 +88,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         show ghosts and the member count is wrong.""",
         Severity.WARNING, c.MEMBERSHIPS_DANGLING,
         ("workspace_id", "workspace", "user_id", "username", "role", "problem"),
-        (*MEMBERS, "workspace_members.role", "workspaces.name"), cost=4),
+        (*MEMBERS, "workspace_members.role", "workspaces.name", *USERS), cost=4),
     _check(
         "isolation_violations", "Rows their owner cannot see",
         """Workspace-scoped rows whose owner is not a member of the row's workspace, and
@@ -96,7 +97,8 @@ CHECKS: Final[tuple[Check, ...]] = (
         which breaks workspace isolation.""",
         Severity.CRITICAL, c.ISOLATION_VIOLATIONS,
         ("table", "row_id", "label", "owner", "workspace_id", "workspace", "problem"),
-        (*SCOPED_WS, *SCOPED_OWNER, "saved_queries.connection_id", "workspaces.name", *MEMBERS),
+        (*SCOPED_WS, *SCOPED_OWNER, "saved_queries.connection_id", "workspaces.name", *MEMBERS,
+         *USERS, "connections.id"),
         cost=8),
     _check(
         "sqlite_integrity", "SQLite file integrity",
