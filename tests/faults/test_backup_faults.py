@@ -36,7 +36,7 @@ def sha(path: Path) -> str:
 
 
 def query(path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
         return conn.execute(sql).fetchall()
     finally:
@@ -106,6 +106,8 @@ def _writer(db: Path, start_id: int, stop: Path) -> None:  # pragma: no cover - 
         conn.execute("INSERT INTO dashboards (owner_id, title) VALUES (?, ?)", (i, f"d{i}"))
         conn.execute("COMMIT")
         i += 1
+        time.sleep(0.001)   # like a busy backend: back to back, but not a spin that starves
+                            # every reader of a rollback-journal database
     conn.close()
 
 
