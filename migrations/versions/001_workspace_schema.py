@@ -67,7 +67,9 @@ def _rebuild_as_legacy(table: str) -> None:
     op.execute(f"ALTER TABLE {tmp} RENAME TO {table}")
     for _kind, _name, sql in extras:
         if WORKSPACE_COLUMN[table] not in sql:
-            op.execute(sql)
+            # Raw driver SQL: op.execute() would read `:word` in a trigger body as a
+            # bind parameter.
+            bind.exec_driver_sql(sql)
 
 
 def downgrade() -> None:

@@ -286,3 +286,14 @@ def test_002_keeps_the_definition_text_of_rebuilt_tables(tmp_path: Path) -> None
         expected = [(*c[:2], 1 if c[0] == "workspace_id" else c[2], *c[3:])
                     for c in before[table]]
         assert after == expected
+
+
+def test_downgrade_to_base_keeps_triggers_with_colons(tmp_path: Path) -> None:
+    """Triggers are recreated verbatim: `:noon` in their body is not a bind parameter."""
+    db = make_at(tmp_path / "db.db", "002", users=[user(1)], dashboards=[dashboard(1)])
+    execute(db, "CREATE TABLE audit(x); CREATE TRIGGER t_d AFTER UPDATE ON dashboards "
+                "BEGIN INSERT INTO audit VALUES ('at :noon'); END;")
+    run_alembic(db, "downgrade", None, ["002", "001"])
+    assert q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'") == [("t_d",)]
+    migrate_to(db, "002")
+    assert q(db, "SELECT name FROM sqlite_master WHERE type = 'trigger'") == [("t_d",)]
