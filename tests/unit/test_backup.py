@@ -262,3 +262,20 @@ def test_truncated_backup_fails(tmp_path: Path) -> None:
     data = bak.read_bytes()
     bak.write_bytes(data[: len(data) // 2])
     assert not verify_backup(bak).ok
+
+
+def test_backup_through_a_connection_holding_an_exclusive_lock(tmp_path: Path) -> None:
+    db = users_db(tmp_path / "app_metadata.db", 7)
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        conn.execute("BEGIN EXCLUSIVE")
+        conn.execute("COMMIT")        # the exclusive lock stays held
+        with pytest.raises(BackupBusy):
+            create_backup(db, tmp_path / "bk", busy_timeout=0.2)
+        info = create_backup(db, tmp_path / "bk", connection=conn)
+        assert info.counts["users"] == 7 and not conn.in_transaction
+        conn.execute("UPDATE users SET username = 'still mine' WHERE id = 1")  # still usable
+    finally:
+        conn.close()
+    assert verify_backup(info.path).ok

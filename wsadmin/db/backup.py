@@ -276,13 +276,18 @@ def verify_backup(backup: str | Path, *, cancel: CancelToken | None = None) -> V
 def create_backup(db: str | Path, folder: str | Path | None = None, *,
                   progress: ProgressCallback | None = None,
                   cancel: CancelToken | None = None,
-                  busy_timeout: float = 30.0) -> BackupInfo:
+                  busy_timeout: float = 30.0,
+                  connection: sqlite3.Connection | None = None) -> BackupInfo:
     """Write a verified backup of `db` into `folder` and return what it holds.
 
     `folder` defaults to the configured backup folder, else the database's own
     folder. Waits up to `busy_timeout` seconds for a database another program
     holds locked, then raises BackupBusy. Cancelling (at any point before the
     final rename) raises Cancelled and leaves no file behind.
+
+    `connection`: copy through this open connection to `db` (not in a
+    transaction) instead of a new read-only one, e.g. one that holds
+    `locking_mode=EXCLUSIVE` from backup to upgrade (rule 7). It is left open.
     """
     src_path = Path(db)
     facts = check_file(src_path)
@@ -305,7 +310,8 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
                 snapshot, jmode, taken = Snapshot(None, [], {}), None, dt.datetime.now(dt.UTC)
             else:
                 snapshot, jmode, taken = _copy(src_path, tmp, busy_timeout, cancel, step,
-                                               facts.size, wal=facts.wal_mode)
+                                               facts.size, wal=facts.wal_mode,
+                                               connection=connection)
             final = backup_path_for(src_path, snapshot.revision, dest_dir, taken)
             step.detail = str(final)
         except BaseException:
@@ -443,8 +449,13 @@ def _file_state(p: Path) -> tuple[int, int, int, bool, bool]:
 
 
 def _copy(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
-          size: int, *, wal: bool) -> tuple[Snapshot, str | None, dt.datetime]:
+          size: int, *, wal: bool, connection: sqlite3.Connection | None = None
+          ) -> tuple[Snapshot, str | None, dt.datetime]:
     """Copy the source into `tmp` in one read transaction; return what was copied."""
+    if connection is not None:
+        snapshot, jmode, taken = _copy_once(src_path, tmp, busy_timeout, cancel, step, size,
+                                            False, connection)
+        return snapshot, jmode, taken
     # A WAL database nobody has open has no -wal/-shm: read it as immutable so that
     # no side files are left behind (rule 8), and accept the copy only if the file
     # did not change meanwhile; otherwise copy again through an ordinary connection.
@@ -461,9 +472,19 @@ def _copy(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, s
 
 
 def _copy_once(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
-               size: int, immutable: bool) -> tuple[Snapshot, str | None, dt.datetime]:
+               size: int, immutable: bool, given: sqlite3.Connection | None = None
+               ) -> tuple[Snapshot, str | None, dt.datetime]:
     try:
-        src, snapshot = _open_source(src_path, immutable, busy_timeout, cancel)
+        if given is not None:
+            src = given
+            src.execute("BEGIN")
+            try:
+                snapshot = take_snapshot(src)
+            except BaseException:
+                src.execute("ROLLBACK")
+                raise
+        else:
+            src, snapshot = _open_source(src_path, immutable, busy_timeout, cancel)
     except sqlite3.Error as exc:
         known = classify_sqlite_error(exc, src_path, "back up")
         raise (known or BackupFailed(f"cannot read {src_path}: {exc}")) from exc
@@ -494,9 +515,11 @@ def _copy_once(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelTok
             dst.execute("PRAGMA journal_mode=DELETE")
         finally:
             dst.close()
-        src.execute("ROLLBACK")
     finally:
-        src.close()
+        if src.in_transaction:
+            src.execute("ROLLBACK")
+        if given is None:
+            src.close()
     return snapshot, jmode, taken
 
 
