@@ -302,3 +302,19 @@ def test_demo_into_a_missing_folder_is_one_line(tmp_path: Path,
     assert code == 2, err
     assert len(error_lines(err)) == 1 and err.startswith("wsadmin: error: ")
     assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_status_on_a_wal_database_creates_and_changes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
+    path = make_at(tmp_path / "app_metadata.db", "002", users=[user(1)])
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode = wal").fetchone() == ("wal",)
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app_metadata.db"]
+    before, mtime = state_of(tmp_path), path.stat().st_mtime_ns
+    assert cli.main(["status", str(path), *(["--json"] if as_json else [])]) == 0
+    out = capsys.readouterr().out
+    assert "wal" in out
+    assert state_of(tmp_path) == before
+    assert path.stat().st_mtime_ns == mtime
