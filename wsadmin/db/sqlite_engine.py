@@ -141,9 +141,13 @@ def _file_state(path: Path) -> tuple[int, int, int, bool, bool]:
             path.with_name(path.name + "-shm").exists())
 
 
-def read_without_side_files(path: str | Path, work: Callable[[sqlite3.Connection], _T],
-                            *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> _T:
-    """Run read-only `work` on a connection, leaving no new -wal/-shm files behind (rule 8).
+def read_quietly(path: str | Path,
+                 work: Callable[[Callable[[], sqlite3.Connection]], _T],
+                 *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> _T:
+    """Run read-only `work`, leaving no new -wal/-shm files behind (rule 8).
+
+    `work` gets an opener and may open as many read-only connections as it
+    likes (the health checks use two); they are all closed afterwards.
 
     A read-only connection to a WAL database creates -wal and -shm beside it and,
     unable to checkpoint, leaves them there. When neither exists, no connection
@@ -151,15 +155,20 @@ def read_without_side_files(path: str | Path, work: Callable[[sqlite3.Connection
     file: then the file is read with immutable=1 (no side files, no locks), and
     afterwards the read is accepted only if nothing touched the file meanwhile
     (same inode, size and mtime, still no -wal/-shm). Otherwise, and for every
-    other database, it is read through an ordinary read-only connection.
+    other database, it is read through ordinary read-only connections.
     """
     p = Path(path)
     facts = check_file(p)
     if facts.wal_mode and not facts.has_wal and not facts.has_shm:
         before = _file_state(p)
-        conn = connect_ro(p, immutable=True, timeout=timeout)
+        quiet: list[sqlite3.Connection] = []
+
+        def open_immutable() -> sqlite3.Connection:
+            quiet.append(connect_ro(p, immutable=True, timeout=timeout))
+            return quiet[-1]
+
         try:
-            result = work(conn)
+            result = work(open_immutable)
         except sqlite3.Error:
             if _file_state(p) == before:
                 raise           # the file itself is damaged, not changed under us
@@ -167,13 +176,26 @@ def read_without_side_files(path: str | Path, work: Callable[[sqlite3.Connection
             if _file_state(p) == before:
                 return result
         finally:
-            conn.close()
+            for conn in quiet:
+                conn.close()
         # Something opened and changed the database while we read: read it normally.
-    conn = connect_ro(p, timeout=timeout)
+    opened: list[sqlite3.Connection] = []
+
+    def open_plain() -> sqlite3.Connection:
+        opened.append(connect_ro(p, timeout=timeout))
+        return opened[-1]
+
     try:
-        return work(conn)
+        return work(open_plain)
     finally:
-        conn.close()
+        for conn in opened:
+            conn.close()
+
+
+def read_without_side_files(path: str | Path, work: Callable[[sqlite3.Connection], _T],
+                            *, timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> _T:
+    """`read_quietly` for work that needs one connection."""
+    return read_quietly(path, lambda open_conn: work(open_conn()), timeout=timeout)
 
 
 @contextlib.contextmanager

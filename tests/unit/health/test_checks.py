@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -321,3 +322,16 @@ def test_missing_tables_and_columns_never_error(tmp_path: Path, sql: str) -> Non
     report = run_checks(build(tmp_path, "002", sql))
     assert report.errors == []
     assert report.get("schema_drift").status is not CheckStatus.OK
+
+
+def test_checks_on_a_wal_database_leave_no_side_files(tmp_path: Path) -> None:
+    db = build(tmp_path, "002", "UPDATE users SET current_workspace_id = NULL WHERE id = 1")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()  # the last connection checkpoints and removes -wal/-shm
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name)) == [db.name]
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    report = run_checks(db)
+    assert report.get("users_without_workspace").count == 1
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name)) == [db.name]

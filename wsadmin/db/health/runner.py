@@ -14,7 +14,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from wsadmin.db.errors import WsadminError, classify_sqlite_error
@@ -29,13 +29,12 @@ from wsadmin.db.health.model import (
     RunOptions,
 )
 from wsadmin.db.health.registry import CHECKS, get
-from wsadmin.db.sqlite_engine import check_file, connect_ro, translated_errors
+from wsadmin.db.sqlite_engine import check_file, read_quietly, translated_errors
 
 log = logging.getLogger(__name__)
 
 
-def open_ro(path: Path) -> sqlite3.Connection:
-    conn = connect_ro(path)
+def query_only(conn: sqlite3.Connection) -> sqlite3.Connection:
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -116,22 +115,23 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
         return HealthReport(str(p), None, [
             _result(c, CheckStatus.NOT_APPLICABLE, reason="the file is empty (a fresh database)")
             for c in chosen], time.perf_counter() - started)
-    first = open_ro(p)
-    conns = [first]
-    try:
+
+    def session(open_conn: Callable[[], sqlite3.Connection]) -> tuple[Facts, list[CheckResult]]:
+        first = query_only(open_conn())
         with translated_errors(p, "read"):
             facts = gather_facts(first, p, facts_file.size)
-        results = _run_parallel(p, chosen, facts, options, conns, max(1, workers))
-    finally:
-        for conn in conns:
-            conn.close()
+        extra = [query_only(open_conn()) for _ in range(min(max(1, workers), len(chosen)) - 1)]
+        return facts, _run_parallel(chosen, facts, options, [first, *extra])
+
+    facts, results = read_quietly(p, session)
     order = {c.id: i for i, c in enumerate(chosen)}
     results.sort(key=lambda r: order[r.id])
     return HealthReport(str(p), facts.revision, results, time.perf_counter() - started)
 
 
-def _run_parallel(path: Path, chosen: list[Check], facts: Facts, options: RunOptions,
-                  conns: list[sqlite3.Connection], workers: int) -> list[CheckResult]:
+def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
+                  conns: list[sqlite3.Connection]) -> list[CheckResult]:
+    """Each connection gets a thread that takes checks from a queue, slowest first."""
     jobs: queue.SimpleQueue[Check] = queue.SimpleQueue()
     for check in sorted(chosen, key=lambda c: -c.cost):
         jobs.put(check)
@@ -149,9 +149,7 @@ def _run_parallel(path: Path, chosen: list[Check], facts: Facts, options: RunOpt
                 results.append(result)
 
     threads = []
-    for _ in range(min(workers, len(chosen)) - 1):
-        conn = open_ro(path)
-        conns.append(conn)
+    for conn in conns[1:]:
         thread = threading.Thread(target=work, args=(conn,), name="wsadmin-check", daemon=True)
         thread.start()
         threads.append(thread)
