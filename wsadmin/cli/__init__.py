@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "wsadmin.cli.backup",
     "wsadmin.cli.rollback",
     "wsadmin.cli.health",
+    "wsadmin.cli.recover",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
 )

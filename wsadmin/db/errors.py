@@ -76,6 +76,15 @@ class MigrationFailed(WsadminError):
     hint = "the database is unchanged; run with --debug for details"
 
 
+class HotJournal(WsadminError):
+    hint = ("run `wsadmin recover DB`: it keeps a copy of both files, then lets SQLite put "
+            "back the last committed state")
+
+
+# Extended result code: a read-only connection met a hot journal it may not roll back.
+SQLITE_READONLY_ROLLBACK = 776
+
+
 class Refused(WsadminError):
     """The operator did not confirm, or a precondition for a change does not hold."""
 
@@ -107,6 +116,9 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
         return CorruptDatabase(f"{path} is damaged (SQLite reports: {text})")
     if primary == sqlite3.SQLITE_FULL or "database or disk is full" in text:
         return DiskFull(f"the disk is full: could not {doing} {path}")
+    if code == SQLITE_READONLY_ROLLBACK:
+        return HotJournal(f"{path} has a hot journal: a write to it was interrupted and "
+                          "SQLite has not rolled it back yet, which a read-only command cannot do")
     if primary == sqlite3.SQLITE_READONLY or "readonly" in text:
         return ReadOnlyDatabase(f"{path} is read-only: could not {doing} it")
     if primary == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:

@@ -49,6 +49,7 @@ from wsadmin.db.migrate import (
     run_alembic,
 )
 from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter, Step, StepState
+from wsadmin.db.recover import has_hot_journal, journal_path, recover_hot_journal
 from wsadmin.db.restore import compare, restore_backup
 from wsadmin.db.sqlite_engine import (
     check_file,
@@ -182,35 +183,13 @@ class _Preflight:
     hot_journal: bool
 
 
-def _journal_path(db: Path) -> Path:
-    return db.with_name(db.name + "-journal")
-
-
-def _has_hot_journal(db: Path) -> bool:
-    j = _journal_path(db)
-    try:
-        return j.stat().st_size > 0
-    except OSError:
-        return False
-
-
-def recover_hot_journal(db: Path) -> None:
-    """Let SQLite roll back a journal left by a killed writer (the first read does it)."""
-    conn = connect_rw(db, timeout=30.0)
-    try:
-        with translated_errors(db, "recover"):
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    finally:
-        conn.close()
-
-
 def _inspect_recovered_copy(path: Path) -> Status:
     """Status of the database as it will be once its stale journal is rolled back,
     from a temporary copy of both files (the dry run changes nothing)."""
     with tempfile.TemporaryDirectory(prefix="wsadmin-plan-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
-        shutil.copyfile(_journal_path(path), _journal_path(copy))
+        shutil.copyfile(journal_path(path), journal_path(copy))
         recover_hot_journal(copy)
         st = inspect(copy)
     return Status(str(path), path.stat().st_size, st.journal_mode, st.state,
@@ -259,7 +238,7 @@ def preflight(db: str | Path, action: str = "upgrade", target: str | None = "hea
     path = Path(db)
     check_file(path)
     findings: list[Finding] = []
-    hot = _has_hot_journal(path)
+    hot = has_hot_journal(path)
     status: Status | None = None
     if hot:
         holders, _scanned, _ = scan_processes(path)
@@ -334,7 +313,7 @@ def _environment(path: Path, status: Status, backup_dir: str | Path | None, dry_
         findings.append(Finding("read_only", f"{which} is read-only", True,
                                 "check the permissions of the file and its folder"))
         return findings
-    if dry_run and _has_hot_journal(path):
+    if dry_run and has_hot_journal(path):
         return findings
     try:
         in_use = check_open(path)
