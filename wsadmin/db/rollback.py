@@ -24,6 +24,7 @@ from typing import Any
 
 from wsadmin.db import audit, revisions
 from wsadmin.db.backup import read_manifest, verify_backup
+from wsadmin.db.backup_catalog import list_backups
 from wsadmin.db.contract import (
     DEFAULT_NAME,
     DEFAULT_SLUG,
@@ -258,21 +259,9 @@ def _default_in_backup(backup: Path | None) -> tuple[bool, int] | None:
 
 
 def _candidates(db: Path) -> list[Path]:
-    folders = {db.parent.resolve()}
-    try:
-        from wsadmin.db.backup_settings import default_backup_folder
-
-        folders.add(Path(default_backup_folder(db)).resolve())
-    except Exception:  # settings are a convenience: never block a rollback plan on them
-        pass
-    found: set[Path] = set()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        found.update(p for p in folder.glob(f"{db.name}.*.bak") if p.is_file())
-        runbook = folder / f"{db.name}.backup"
-        if runbook.is_file():
-            found.add(runbook)
+    """The catalog's backups of `db`, plus any the audit log says an operation took
+    (an upgrade run with --backup-dir may have written one elsewhere)."""
+    found = {Path(e.path).resolve() for e in list_backups(db) if e.readable}
     for entry in audit.entries(db):
         b = entry.get("backup")
         if isinstance(b, str) and Path(b).is_file():
