@@ -101,34 +101,27 @@ def _uri(path: Path, **params: str) -> str:
     return f"file:{quote(str(path.absolute()))}?{query}"
 
 
+def _connect(path: Path, timeout: float, **params: str) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(_uri(path, **params), uri=True, timeout=timeout,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise classify_sqlite_error(exc, path, "open") or NotADatabase(
+            f"cannot open {path}: {exc}") from exc
+
+
 def connect_ro(path: str | Path, *, immutable: bool = False, timeout: float = DEFAULT_BUSY_TIMEOUT_S
                ) -> sqlite3.Connection:
     """Open read-only; never creates the file. `immutable` only for backups nobody writes."""
-    p = Path(path)
-    params = {"mode": "ro"}
     if immutable:
-        params["immutable"] = "1"
-    try:
-        conn = sqlite3.connect(_uri(p, **params), uri=True, timeout=timeout,
-                               isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise classify_sqlite_error(exc, p, "open") or NotADatabase(
-            f"cannot open {p}: {exc}") from exc
-    return conn
+        return _connect(Path(path), timeout, mode="ro", immutable="1")
+    return _connect(Path(path), timeout, mode="ro")
 
 
 def connect_rw(path: str | Path, *, create: bool = False, timeout: float = DEFAULT_BUSY_TIMEOUT_S
                ) -> sqlite3.Connection:
     """Open for writing in autocommit mode, so that callers issue BEGIN themselves."""
-    p = Path(path)
-    params = {"mode": "rwc" if create else "rw"}
-    try:
-        conn = sqlite3.connect(_uri(p, **params), uri=True, timeout=timeout,
-                               isolation_level=None, check_same_thread=False)
-    except sqlite3.Error as exc:
-        raise classify_sqlite_error(exc, p, "open") or NotADatabase(
-            f"cannot open {p}: {exc}") from exc
-    return conn
+    return _connect(Path(path), timeout, mode="rwc" if create else "rw")
 
 
 _T = TypeVar("_T")
