@@ -510,6 +510,19 @@ def plan_drop_leftovers(conn: sqlite3.Connection, facts: Facts, params: Params) 
 
 # ------------------------------------------------------------------ the list
 
+def row_move_fixes(where: str) -> tuple[Fix, ...]:
+    """The two ways to home workspace-scoped rows selected by `where`."""
+    return (
+        Fix("owner", "Move to the owner's current workspace",
+            "Each row moves to its owner's current workspace when the owner belongs to it; "
+            "otherwise to `default` (created if missing), which the owner joins as a member.",
+            rows_to(where, owner_first=True)),
+        Fix("default", "Move to the default workspace",
+            "Every row moves to `default` (created if missing); owners join it as members.",
+            rows_to(where, owner_first=False)),
+    )
+
+
 FIXES: Final[dict[str, tuple[Fix, ...]]] = {
     "users_without_workspace": (
         Fix("personal", "Give each user a personal workspace",
@@ -550,24 +563,8 @@ FIXES: Final[dict[str, tuple[Fix, ...]]] = {
             "The user given with --user becomes admin (joining if needed) of every workspace "
             "without one, or only of --workspace.", plan_promote_user, ("user", "workspace")),
     ),
-    "rows_without_workspace": (
-        Fix("owner", "Move to the owner's current workspace",
-            "Each row moves to its owner's current workspace when the owner belongs to it; "
-            "otherwise to `default` (created if missing), which the owner joins as a member.",
-            rows_to(ROWS_WITHOUT, owner_first=True)),
-        Fix("default", "Move to the default workspace",
-            "Every row moves to `default` (created if missing); owners join it as members.",
-            rows_to(ROWS_WITHOUT, owner_first=False)),
-    ),
-    "rows_dangling_workspace": (
-        Fix("owner", "Move to the owner's current workspace",
-            "Each row moves to its owner's current workspace when the owner belongs to it; "
-            "otherwise to `default` (created if missing), which the owner joins as a member.",
-            rows_to(ROWS_DANGLING, owner_first=True)),
-        Fix("default", "Move to the default workspace",
-            "Every row moves to `default` (created if missing); owners join it as members.",
-            rows_to(ROWS_DANGLING, owner_first=False)),
-    ),
+    "rows_without_workspace": row_move_fixes(ROWS_WITHOUT),
+    "rows_dangling_workspace": row_move_fixes(ROWS_DANGLING),
     "memberships_dangling": (
         Fix("delete", "Delete the dangling memberships",
             "Deletes memberships whose user or workspace does not exist (what ON DELETE "
