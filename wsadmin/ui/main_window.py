@@ -81,6 +81,7 @@ DB_FILTERS = "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"
 MIN_SIZE = QSize(900, 600)
 DEFAULT_SIZE = QSize(1280, 800)
 REFRESH_DEBOUNCE_MS = 400
+ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 
 _PAGE_START, _PAGE_DATABASE = 0, 1
@@ -112,7 +113,8 @@ class MainWindow(QMainWindow):
         self.menus: dict[str, Any] = {}
         self._db_only: list[QAction] = []
         self._opening: DbRunner | None = None
-        self._closing_when_idle = False
+        self._after_idle: str | None = None     # "close_window" / "close_db" once idle
+        self._close_box: QMessageBox | None = None
         self._refresh_queued = False
 
         self.setObjectName("mainWindow")
@@ -348,10 +350,10 @@ class MainWindow(QMainWindow):
     def open_database(self, path: str | Path) -> Operation | None:
         """Inspect `path` on a new runner; show it on success, report the error and stay
         where we are (the start page, or the database already open) on failure."""
-        if self.runner is not None and self.runner.busy:
+        if self.runner is not None and any(not op.quiet for op in self.runner.operations):
             errors.show_error(self, _busy_error(self.runner))
             return None
-        if self._opening is not None:
+        if self._opening is not None or self._after_idle is not None:
             return None
         target = Path(path).expanduser()
         runner = DbRunner(self)
@@ -403,11 +405,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def close_database(self) -> bool:
-        """Back to the start page. Refused (False) while an operation runs."""
+        """Back to the start page. While an operation runs, the operator may choose to
+        close when it has finished (returns False: not closed yet)."""
         if self.runner is None:
             return True
         if self.runner.busy:
-            errors.show_error(self, _busy_error(self.runner))
+            self._close_after_operations("close_db")
             return False
         self._release_runner()
         self.status = None
@@ -488,45 +491,84 @@ class MainWindow(QMainWindow):
                                   on_failure=failed, **kwargs)
 
     @Slot(bool)
-    def _busy_changed(self, busy: bool) -> None:
+    def _busy_changed(self, _busy: bool) -> None:
         runner = self.runner
+        busy = runner is not None and runner.busy
         current = runner.current if runner is not None else None
         self.busy_bar.setVisible(busy)
-        self.busy_label.setText(f"{current.label}…" if busy and current else
-                                ("Working…" if busy else ""))
-        if not busy:
-            if self._closing_when_idle:
-                QTimer.singleShot(0, self.close)
-            elif self._refresh_queued:
-                self.refresh()
+        if self._after_idle is None:
+            self.busy_label.setText(f"{current.label}…" if busy and current else
+                                    ("Working…" if busy else ""))
+        if self._busy_runners():
+            return
+        after, self._after_idle = self._after_idle, None
+        if after is not None and self._close_box is not None:
+            self._close_box.done(0)
+        if after == "close_window":
+            QTimer.singleShot(0, self.close)
+        elif after == "close_db":
+            self.busy_label.setText("")
+            QTimer.singleShot(0, self.close_database)
+        elif self._refresh_queued:
+            self.refresh()
+
+    def _busy_runners(self) -> list[DbRunner]:
+        return [r for r in (self.runner, self._opening) if r is not None and r.busy]
+
+    def _close_after_operations(self, what: str) -> None:
+        """Close (the window or the database) once the runners are idle. Quick reads just
+        delay it; if a real operation is still running after ASK_AFTER_MS, wsadmin asks
+        whether to close when it has finished. An operation is never interrupted."""
+        if self._after_idle is not None:
+            if what == "close_window":
+                self._after_idle = what
+            return
+        self._after_idle = what
+        for r in self._busy_runners():
+            r.busyChanged.connect(self._busy_changed, Qt.ConnectionType.UniqueConnection)
+        QTimer.singleShot(ASK_AFTER_MS, self._confirm_waiting)
+
+    @Slot()
+    def _confirm_waiting(self) -> None:
+        busy = self._busy_runners()
+        if self._after_idle is None or not busy or self._close_box is not None:
+            return
+        label = next((op.label for r in busy for op in r.operations if not op.quiet), None)
+        if label is None:
+            return      # background reads only: they end in a moment
+        if self.ask_close_when_finished(label):
+            if self._after_idle is not None:
+                self.busy_label.setText(f"Closing when “{label}” has finished…")
+        else:
+            self._after_idle = None
+            self._busy_changed(True)
+
+    def ask_close_when_finished(self, label: str) -> bool:
+        """The question asked when closing during an operation. If the operation ends
+        while the question is open, the box closes by itself (answer: close)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "An operation is running",
+                          f"“{label}” is still running.", parent=self)
+        box.setObjectName("closeWhileBusy")
+        box.setInformativeText("wsadmin never stops a database operation half-way. "
+                               "It can close as soon as this one has finished.")
+        wait = box.addButton("Close when finished", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(wait)
+        box.setEscapeButton(keep)
+        self._close_box = box
+        try:
+            box.exec()
+        finally:
+            self._close_box = None
+        return box.clickedButton() is not keep
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        runners = [r for r in (self.runner, self._opening) if r is not None]
-        busy = [r for r in runners if r.busy]
-        if busy and not self._closing_when_idle:
-            label = busy[0].current.label if busy[0].current else "An operation"
-            box = QMessageBox(QMessageBox.Icon.Question, "An operation is running",
-                              f"{label} is still running.", parent=self)
-            box.setInformativeText("wsadmin never stops a database operation half-way. "
-                                   "It can close as soon as this one has finished.")
-            wait = box.addButton("Close when finished", QMessageBox.ButtonRole.AcceptRole)
-            box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
-            box.setDefaultButton(wait)
-            box.exec()
-            if box.clickedButton() is wait:
-                self._closing_when_idle = True
-                self.busy_label.setText(f"Closing when “{label}” has finished…")
-                for r in busy:
-                    r.busyChanged.connect(self._busy_changed)
-            event.ignore()
-            return
-        if busy:
+        if self._busy_runners():
+            self._close_after_operations("close_window")
             event.ignore()
             return
         self._save_geometry()
         self._release_runner()
-        if self._opening is not None:
-            self._opening.shutdown()
         event.accept()
 
     # ---- geometry --------------------------------------------------------------------------

@@ -373,9 +373,14 @@ class OverviewView(QScrollArea):
         window = self.window_
         if window.runner is None or window.path is None:
             return
-        op = window.runner.submit(find_last_backup, str(window.path), label="Find the last backup",
-                                  on_success=self.show_backup,
-                                  on_failure=lambda _exc: self.show_backup(None))
+        runner = window.runner
+
+        def found(backup: LastBackup | None) -> None:
+            if window.runner is runner:      # not a late answer about a closed database
+                self.show_backup(backup)
+
+        op = runner.submit(find_last_backup, str(window.path), label="Find the last backup",
+                           on_success=found, on_failure=lambda _exc: found(None))
         op.quiet = True
 
     def show_backup(self, backup: LastBackup | None) -> None:

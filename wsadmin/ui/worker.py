@@ -116,7 +116,7 @@ class DbRunner(QObject):
         self._queue: deque[_Task | object] = deque()
         self._cond = threading.Condition()
         self._pending = 0                     # queued + running, seen by the worker
-        self._outstanding = 0                 # submitted and not yet finished on the GUI side
+        self._outstanding: list[Operation] = []   # submitted, not yet finished on the GUI side
         self._stopping = False
         self._current: Operation | None = None
         self.last_finished: Operation | None = None
@@ -145,14 +145,19 @@ class DbRunner(QObject):
             self._queue.append(_Task(op, fn, args, kwargs))
             self._pending += 1
             self._cond.notify_all()
-        self._outstanding += 1
-        if self._outstanding == 1:
+        self._outstanding.append(op)
+        if len(self._outstanding) == 1:
             self.busyChanged.emit(True)
         return op
 
     @property
     def busy(self) -> bool:
-        return self._outstanding > 0
+        return bool(self._outstanding)
+
+    @property
+    def operations(self) -> list[Operation]:
+        """Operations submitted and not finished yet (as seen by the GUI thread)."""
+        return list(self._outstanding)
 
     @property
     def current(self) -> Operation | None:
@@ -259,11 +264,11 @@ class DbRunner(QObject):
             op.error = payload
             if op._on_failure is not None:
                 self._call(op, op._on_failure, payload)
-        self._outstanding -= 1
+        self._outstanding.remove(op)
         self.last_finished = op
         op.finished.emit(ok)
         self.operationFinished.emit(op.label, ok)
-        if self._outstanding == 0:
+        if not self._outstanding:
             self.busyChanged.emit(False)
 
     @staticmethod

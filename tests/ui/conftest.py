@@ -1,0 +1,135 @@
+"""Fixtures for the GUI tests: offscreen Qt, a main window that is always closed
+with its runner threads stopped, demo databases, and a capture of error dialogs.
+
+Strictness comes from the project's pytest config (warnings are errors, Qt
+warnings fail a test) and from `no_leaked_runner_threads` below.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+
+from wsadmin.ui.errors import ErrorDialog  # noqa: E402
+from wsadmin.ui.main_window import MainWindow  # noqa: E402
+from wsadmin.ui.settings import Settings  # noqa: E402
+from wsadmin.ui.worker import DbRunner  # noqa: E402
+
+RUNNER_THREAD = "wsadmin-db"
+HERE = Path(__file__).parent
+
+# Noise of the offscreen platform plugin itself, not of wsadmin.
+OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints",
+                   "This plugin does not support raise")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
+
+
+def runner_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == RUNNER_THREAD]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_runner_threads() -> Iterator[None]:
+    """Every test must stop the worker threads it started."""
+    before = set(runner_threads())
+    yield
+    leaked = [t for t in runner_threads() if t not in before]
+    for t in leaked:
+        t.join(5)
+    still = [t for t in leaked if t.is_alive()]
+    assert not still, f"{len(still)} DbRunner thread(s) left running"
+    assert not leaked, f"{len(leaked)} DbRunner thread(s) were not shut down by the test"
+
+
+@pytest.fixture
+def runner(qtbot: QtBot) -> Iterator[DbRunner]:
+    r = DbRunner()
+    yield r
+    assert r.wait_idle(10_000), "an operation was still running at the end of the test"
+    qtbot.waitUntil(lambda: not r.busy, timeout=5000)
+    r.shutdown()
+    r.deleteLater()
+
+
+def _settle(window: MainWindow, qtbot: QtBot) -> None:
+    for r in (window.runner, window._opening):
+        if r is not None:
+            assert r.wait_idle(20_000), "an operation was still running at the end of the test"
+    qtbot.waitUntil(lambda: window._opening is None
+                    and (window.runner is None or not window.runner.busy), timeout=10_000)
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
+    """Main windows that are closed (runner shut down) after the test."""
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        window = MainWindow(Settings())
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        _settle(window, qtbot)
+        window.close()
+        if window.runner is not None:   # the close was refused: release anyway
+            window._release_runner()
+
+
+@pytest.fixture
+def window(make_window: Callable[[], MainWindow]) -> MainWindow:
+    return make_window()
+
+
+@dataclass
+class ShownError:
+    title: str
+    text: str
+    hint: str
+    details: str
+    has_copy_button: bool
+    exc: BaseException
+
+
+@pytest.fixture
+def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[ShownError]:
+    """Error dialogs are built for real, but `exec` records them instead of blocking."""
+    shown: list[ShownError] = []
+
+    def fake_exec(self: ErrorDialog) -> int:
+        shown.append(ShownError(self.windowTitle(), self.text(), self.informativeText(),
+                                self.detailedText(), self.copy_button is not None, self.exc))
+        return 0
+
+    monkeypatch.setattr(ErrorDialog, "exec", fake_exec)
+    return shown
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Callable[..., Path]:
+    """`demo_db(state, users=...)` builds a demo database with the project's service."""
+    from wsadmin.db.demo import build_demo
+
+    def make(state: str = "002", users: int = 60, name: str | None = None) -> Path:
+        path = tmp_path / (name or f"demo_{state}.db")
+        return build_demo(path, users=users, state=state)
+
+    return make
