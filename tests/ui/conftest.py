@@ -11,18 +11,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import threading  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-import pytest  # noqa: E402
-from pytestqt.qtbot import QtBot  # noqa: E402
+import pytest
+from pytestqt.qtbot import QtBot
 
-from wsadmin.ui.errors import ErrorDialog  # noqa: E402
-from wsadmin.ui.main_window import MainWindow  # noqa: E402
-from wsadmin.ui.settings import Settings  # noqa: E402
-from wsadmin.ui.worker import DbRunner  # noqa: E402
+from wsadmin.ui.errors import ErrorDialog
+from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.settings import Settings
+from wsadmin.ui.worker import DbRunner
 
 RUNNER_THREAD = "wsadmin-db"
 HERE = Path(__file__).parent

@@ -86,7 +86,7 @@ def test_a_bug_is_logged_with_its_traceback_and_delivered(
     failures: list[BaseException] = []
 
     def broken() -> None:
-        {}["missing"]  # noqa: B018
+        {}["missing"]
 
     with qtbot.waitSignal(runner.operationFinished, timeout=5000):
         runner.submit(broken, label="broken", on_failure=failures.append)

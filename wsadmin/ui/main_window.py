@@ -66,7 +66,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsadmin.db.errors import ForeignDatabase, WsadminError
+from wsadmin.db.errors import ForeignDatabase
 from wsadmin.db.inspect import State, Status, inspect
 from wsadmin.ui import errors
 from wsadmin.ui.log_dock import LogDock
@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         self.menus: dict[str, Any] = {}
         self._db_only: list[QAction] = []
         self._opening: DbRunner | None = None
+        self._retired: list[DbRunner] = []     # runners of closed databases, still draining
         self._after_idle: str | None = None     # "close_window" / "close_db" once idle
         self._close_box: QMessageBox | None = None
         self._refresh_queued = False
@@ -350,9 +351,6 @@ class MainWindow(QMainWindow):
     def open_database(self, path: str | Path) -> Operation | None:
         """Inspect `path` on a new runner; show it on success, report the error and stay
         where we are (the start page, or the database already open) on failure."""
-        if self.runner is not None and any(not op.quiet for op in self.runner.operations):
-            errors.show_error(self, _busy_error(self.runner))
-            return None
         if self._opening is not None or self._after_idle is not None:
             return None
         target = Path(path).expanduser()
@@ -393,6 +391,9 @@ class MainWindow(QMainWindow):
         self._set_status(status)
 
     def _release_runner(self) -> None:
+        """Let go of the open database's runner. It stops once its queue has drained;
+        a runner still busy (another database was opened meanwhile) is kept as
+        retired until its thread has ended, and closing the window waits for it."""
         runner = self.runner
         if runner is None:
             return
@@ -400,8 +401,24 @@ class MainWindow(QMainWindow):
         for watched in self.watcher.files():
             self.watcher.removePath(watched)
         runner.busyChanged.disconnect(self._busy_changed)
-        runner.shutdown()
-        runner.deleteLater()
+        self._retire(runner)
+
+    def _retire(self, runner: DbRunner) -> None:
+        runner.request_stop()
+        if not runner.busy:
+            runner.shutdown()            # idle: the thread ends at once
+            runner.deleteLater()
+            return
+        self._retired.append(runner)
+        runner.busyChanged.connect(self._busy_changed)
+
+        def ended() -> None:
+            if runner in self._retired:
+                self._retired.remove(runner)
+            runner.shutdown()
+            runner.deleteLater()
+
+        runner.stopped.connect(ended)
 
     @Slot()
     def close_database(self) -> bool:
@@ -513,7 +530,8 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def _busy_runners(self) -> list[DbRunner]:
-        return [r for r in (self.runner, self._opening) if r is not None and r.busy]
+        return [r for r in (self.runner, self._opening, *self._retired)
+                if r is not None and r.busy]
 
     def _close_after_operations(self, what: str) -> None:
         """Close (the window or the database) once the runners are idle. Quick reads just
@@ -656,11 +674,6 @@ def _build_demo(path: str, users: int, state: str) -> Path:
     from wsadmin.db.demo import build_demo  # imports Alembic: only when asked for
 
     return build_demo(path, users=users, state=state)
-
-
-def _busy_error(runner: DbRunner) -> WsadminError:
-    label = runner.current.label if runner.current else "an operation"
-    return WsadminError(f"{label} is still running", "wait until it has finished")
 
 
 def _dropped_file(event: Any) -> str | None:

@@ -104,6 +104,7 @@ class DbRunner(QObject):
     """Runs every database call for one open database on one worker thread."""
 
     busyChanged = Signal(bool)
+    stopped = Signal()                        # the thread has ended (after shutdown)
     operationStarted = Signal(str)            # label
     operationFinished = Signal(str, bool)     # label, ok
     operationProgress = Signal(str, object)   # label, Step
@@ -178,15 +179,20 @@ class DbRunner(QObject):
                 self._cond.wait(left)
         return True
 
-    def shutdown(self, timeout_ms: int | None = None) -> bool:
-        """Stop the thread after the queue drains (never interrupts a running call).
-
-        Returns False if the thread is still running after `timeout_ms` (None: wait)."""
+    def request_stop(self) -> None:
+        """Let the thread end once the queue has drained, without waiting for it;
+        `stopped` fires on the GUI thread when it has. Nothing more can be submitted."""
         with self._cond:
             if not self._stopping:
                 self._stopping = True
                 self._queue.append(_STOP)
                 self._cond.notify_all()
+
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
+        """Stop the thread after the queue drains (never interrupts a running call).
+
+        Returns False if the thread is still running after `timeout_ms` (None: wait)."""
+        self.request_stop()
         self._thread.join(None if timeout_ms is None else timeout_ms / 1000)
         return not self._thread.is_alive()
 
@@ -203,6 +209,7 @@ class DbRunner(QObject):
                     self._cond.wait()
                 item = self._queue.popleft()
             if item is _STOP:
+                self._event.emit(None, "stopped", None)
                 return
             assert isinstance(item, _Task)
             try:
@@ -234,6 +241,9 @@ class DbRunner(QObject):
 
     @Slot(object, str, object)
     def _deliver(self, op: Operation, kind: str, payload: Any) -> None:
+        if kind == "stopped":
+            self.stopped.emit()
+            return
         if kind == "started":
             op.running = True
             op.started_at = payload
