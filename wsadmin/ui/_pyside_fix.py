@@ -1,60 +1,46 @@
-"""Work around a reference-count bug of PySide6 6.12 on Python < 3.12.
+"""Work around a reference-count bug of the PySide6 6.12.0 wheels on Python < 3.12.
 
-`SignalInstance.emit()` and `.disconnect()` return `True`/`False` without a new
-reference. Python 3.12+ bools are immortal, so nothing happens there; on 3.11
-every call steals one reference to `True`, and after a few thousand signals the
-interpreter dies with "Fatal Python error: bool_dealloc: deallocating True or
-False". `apply()` probes for the bug once and, only if it is present, wraps the
-two methods to give the missing reference back.
+The wheels return `None`, `True` and `False` to Python without a new reference
+(every void method such as `QLabel.setText` or `QTimer.start`, and
+`SignalInstance.emit`/`disconnect`). Python 3.12+ makes these objects immortal,
+so nothing happens there. On Python 3.11 each call steals one reference, and
+after some ten thousand calls the interpreter dies with "Fatal Python error:
+none_dealloc: deallocating None" (or bool_dealloc).
+
+`apply()` probes for the bug once and, only if it is present, gives the three
+singletons a reserve of 2**40 references, which is what 3.12's immortal
+objects amount to: they are statically allocated and never freed anyway. The
+lasting fix is Python >= 3.12 or a PySide6 release without the bug.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
 
+RESERVE = 1 << 40
 _applied = False
 
 
-def _steals_true() -> bool:
-    from PySide6.QtCore import QObject, Signal
+def needed() -> bool:
+    """True when a void Qt call steals a reference to None on this runtime."""
+    if sys.version_info >= (3, 12):
+        return False
+    from PySide6.QtCore import QObject
 
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
+    probe = QObject()
+    before = sys.getrefcount(None)
     for _ in range(8):
-        probe.ping.emit()
-    return sys.getrefcount(True) < before
+        probe.setObjectName("probe")
+    return sys.getrefcount(None) < before
 
 
 def apply() -> bool:
-    """Install the fix if this PySide6 needs it; True when it was installed."""
+    """Install the reserve if this runtime needs it; True when it was installed now."""
     global _applied
-    if _applied or sys.version_info >= (3, 12) or not _steals_true():
+    if _applied or not needed():
         return False
-    from PySide6.QtCore import SignalInstance
-
-    incref = ctypes.pythonapi.Py_IncRef
-    incref.argtypes = [ctypes.py_object]
-    incref.restype = None
-    emit, disconnect = SignalInstance.emit, SignalInstance.disconnect
-
-    def fixed_emit(self: Any, *args: Any) -> Any:
-        result = emit(self, *args)
-        if result is True or result is False:
-            incref(result)
-        return result
-
-    def fixed_disconnect(self: Any, *args: Any) -> Any:
-        result = disconnect(self, *args)
-        if result is True or result is False:
-            incref(result)
-        return result
-
-    SignalInstance.emit = fixed_emit  # type: ignore[method-assign]
-    SignalInstance.disconnect = fixed_disconnect  # type: ignore[method-assign]
+    for obj in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(obj)).value += RESERVE
     _applied = True
     return True
