@@ -14,7 +14,7 @@ def test_known_error_shows_message_and_hint_without_traceback(qtbot: QtBot) -> N
     dialog = ErrorDialog(None, exc)
     qtbot.addWidget(dialog)
     assert dialog.text() == "notes.txt is not a SQLite database"
-    assert dialog.informativeText() == NotADatabase.hint
+    assert dialog.informativeText() == "Choose the backend's app_metadata.db."
     assert dialog.detailedText() == ""
     assert dialog.copy_button is None
     assert dialog.icon() is QMessageBox.Icon.Warning
@@ -23,7 +23,7 @@ def test_known_error_shows_message_and_hint_without_traceback(qtbot: QtBot) -> N
 def test_custom_hint_is_shown(qtbot: QtBot) -> None:
     dialog = ErrorDialog(None, DatabaseLocked("db is busy", "close the backend first"))
     qtbot.addWidget(dialog)
-    assert dialog.informativeText() == "close the backend first"
+    assert dialog.informativeText() == "Close the backend first."
 
 
 def test_bug_offers_copy_details_with_the_traceback(qtbot: QtBot) -> None:

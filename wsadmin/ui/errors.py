@@ -35,6 +35,15 @@ def details_text(exc: BaseException) -> str:
             f"{platform.platform()}\n\n{tb}")
 
 
+def sentence(text: str) -> str:
+    """A hint as a sentence: capital first letter, final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
 class ErrorDialog(QMessageBox):
     """The one dialog for every failure the GUI reports."""
 
@@ -48,7 +57,7 @@ class ErrorDialog(QMessageBox):
             self.setIcon(QMessageBox.Icon.Warning)
             self.setWindowTitle(title or "wsadmin")
             self.setText(exc.message)
-            self.setInformativeText(exc.hint)
+            self.setInformativeText(sentence(exc.hint))
         elif isinstance(exc, Cancelled):
             self.setIcon(QMessageBox.Icon.Information)
             self.setWindowTitle(title or "wsadmin")

@@ -81,6 +81,7 @@ DB_FILTERS = "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"
 MIN_SIZE = QSize(900, 600)
 DEFAULT_SIZE = QSize(1280, 800)
 REFRESH_DEBOUNCE_MS = 400
+LOG_HEIGHT = 210
 ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
 
         self.log = LogDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log)
+        self.resizeDocks([self.log], [LOG_HEIGHT], Qt.Orientation.Vertical)
         self.log.hide()
 
         self._build_actions()

@@ -36,6 +36,9 @@ COUNTED = (("users", "Users"), ("workspaces", "Workspaces"), ("dashboards", "Das
            ("connections", "Connections"), ("saved_queries", "Saved queries"))
 
 
+MUTED = "color: palette(placeholder-text);"
+
+
 class Tone:
     OK = "ok"
     ATTENTION = "attention"
@@ -120,7 +123,8 @@ class Card(QFrame):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("QFrame#card { border: 1px solid palette(mid); border-radius: 6px;"
+                           " background: palette(base); }")
         self.setAccessibleName(title)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.layout_ = QVBoxLayout(self)
@@ -133,7 +137,7 @@ class Card(QFrame):
         tfont.setWeight(QFont.Weight.DemiBold)
         tfont.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
         self.title.setFont(tfont)
-        self.title.setForegroundRole(self.title.foregroundRole())
+        self.title.setStyleSheet(MUTED)
         self.layout_.addWidget(self.title)
 
     def big_label(self, text: str = "") -> QLabel:
@@ -201,12 +205,10 @@ class OverviewView(QScrollArea):
         self.path_label = QLabel("", body)
         self.path_label.setObjectName("dbPath")
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setEnabled(False)
+        self.path_label.setStyleSheet(MUTED)
         names.addWidget(self.name_label)
         names.addWidget(self.path_label)
         header.addLayout(names, 1)
-        self.badge = Badge(body)
-        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
         outer.addLayout(header)
 
         self.problem_label = QLabel("", body)
@@ -228,12 +230,15 @@ class OverviewView(QScrollArea):
         self.revision_value = self.revision_card.big_label()
         self.revision_value.setAccessibleName("Current revision")
         self.head_label = self.revision_card.detail_label()
+        self.head_label.setStyleSheet(MUTED)
         rev_row.addWidget(self.revision_value)
-        rev_row.addSpacing(12)
-        rev_row.addWidget(self.head_label, 1, Qt.AlignmentFlag.AlignBottom)
+        rev_row.addSpacing(14)
+        rev_row.addWidget(self.head_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        rev_row.addStretch(1)
         self.revision_card.layout_.addLayout(rev_row)
         self.revision_state = Badge(self.revision_card)
-        self.revision_card.layout_.addWidget(self.revision_state)
+        self.badge = self.revision_state
+        rev_row.addWidget(self.revision_state, 0, Qt.AlignmentFlag.AlignVCenter)
         self.pending_label = self.revision_card.detail_label()
         self.pending_label.setAccessibleName("Pending revisions")
         self.revision_card.layout_.addWidget(self.pending_label)
@@ -256,7 +261,7 @@ class OverviewView(QScrollArea):
             value.setAccessibleName(title)
             value.setObjectName(f"count_{table}")
             caption = QLabel(title, self.contents_card)
-            caption.setEnabled(False)
+            caption.setStyleSheet(MUTED)
             row, col = divmod(i, 3)
             counts.addWidget(value, row * 2, col)
             counts.addWidget(caption, row * 2 + 1, col)
@@ -283,7 +288,7 @@ class OverviewView(QScrollArea):
                      ("Modified", self.modified_value))
         for row, (cap_text, field) in enumerate(file_rows):
             cap = QLabel(cap_text, self.file_card)
-            cap.setEnabled(False)
+            cap.setStyleSheet(MUTED)
             file_form.addWidget(cap, row, 0)
             file_form.addWidget(field, row, 1)
         file_form.setColumnStretch(1, 1)
@@ -334,7 +339,6 @@ class OverviewView(QScrollArea):
         self.name_label.setText(path.name)
         self.path_label.setText(str(path))
         state_text, tone = revision_state(status)
-        self.badge.set_state(state_text, tone)
         self.revision_state.set_state(state_text, tone)
         self.revision_value.setText(revision_text(status))
         self.head_label.setText(f"head is {status.head}")
@@ -345,8 +349,9 @@ class OverviewView(QScrollArea):
                 "This wsadmin does not know this revision: the database was migrated by a "
                 "newer or different tool. Upgrade and rollback are disabled.")
         elif status.pending:
-            self.pending_label.setText("Pending: " + "; ".join(
-                f"{p.revision} {p.description}" for p in status.pending))
+            self.pending_label.setText(
+                f"{len(status.pending)} pending:\n" + "\n".join(
+                    f"  {p.revision}  {p.description.rstrip('.')}" for p in status.pending))
         else:
             self.pending_label.setText("All revisions are applied.")
         self.migrations_link.setVisible("migrations" in self.window_.views)
@@ -393,7 +398,8 @@ class OverviewView(QScrollArea):
         self.backup_value.setText(local_time(backup.created_at))
         verified = "verified when made" if backup.verified else "not verified"
         self.backup_detail.setText(f"revision {backup.revision or 'legacy'} · "
-                                   f"{human_size(backup.size)} · {verified}\n{backup.path}")
+                                   f"{human_size(backup.size)} · {verified}\n"
+                                   f"{Path(backup.path).name}")
         self.backup_detail.setToolTip(backup.path)
 
     def show_problem(self, exc: BaseException) -> None:

@@ -36,7 +36,11 @@ from PySide6.QtWidgets import (
 
 from wsadmin.ui.settings import RecentDatabase, Settings
 
+MUTED = "color: palette(placeholder-text);"
+
 PATH_ROLE = Qt.ItemDataRole.UserRole
+ROW_HEIGHT = 52
+VISIBLE_ROWS = 7
 
 
 def when_text(opened_at: float, now: float | None = None) -> str:
@@ -84,7 +88,7 @@ class RecentList(QListWidget):
                                    f"{name}\n{recent.path}")
             item.setData(PATH_ROLE, recent.path)
             item.setData(Qt.ItemDataRole.UserRole + 1, exists)
-            item.setSizeHint(QSize(0, 52))
+            item.setSizeHint(QSize(0, ROW_HEIGHT))
             tip = f"{recent.path}\n{facts}" + (f" · {when}" if when else "")
             if not exists:
                 tip += "\nThe file is gone: it was moved or deleted. Delete forgets it."
@@ -158,6 +162,7 @@ class StartPage(QWidget):
                           "back it up, upgrade it and roll it back.", column)
         subtitle.setWordWrap(True)
         subtitle.setObjectName("subtitle")
+        subtitle.setStyleSheet(MUTED)
         layout.addWidget(title)
         layout.addWidget(subtitle)
         layout.addSpacing(8)
@@ -197,20 +202,21 @@ class StartPage(QWidget):
         self.recent_list.activatedPath.connect(self._open_recent)
         self.recent_list.forgetPath.connect(self._forget)
         heading.setBuddy(self.recent_list)
-        layout.addWidget(self.recent_list, 1)
+        layout.addWidget(self.recent_list)
         self.empty_label = QLabel("No recent databases yet. Open one, or create a demo "
                                   "database to try wsadmin.", column)
         self.empty_label.setObjectName("emptyRecent")
         self.empty_label.setWordWrap(True)
-        self.empty_label.setEnabled(False)
+        self.empty_label.setStyleSheet(MUTED)
         layout.addWidget(self.empty_label)
         self.drop_hint = QLabel("Tip: drop a database file onto this window to open it.", column)
         self.drop_hint.setObjectName("dropHint")
-        self.drop_hint.setEnabled(False)
+        self.drop_hint.setStyleSheet(MUTED)
         layout.addWidget(self.drop_hint)
         self.busy_label = QLabel("", column)
         self.busy_label.setObjectName("startBusy")
         layout.addWidget(self.busy_label)
+        layout.addStretch(1)
         self.reload()
 
     def reload(self) -> None:
@@ -218,6 +224,10 @@ class StartPage(QWidget):
         self.recent_list.fill(items)
         self.recent_list.setVisible(bool(items))
         self.empty_label.setVisible(not items)
+        rows = max(1, min(len(items), VISIBLE_ROWS))
+        frame = 2 * self.recent_list.frameWidth() + 2 * self.recent_list.spacing()
+        self.recent_list.setFixedHeight(rows * (ROW_HEIGHT + 2 * self.recent_list.spacing())
+                                        + frame)
 
     def set_busy(self, busy: bool, text: str = "Opening…") -> None:
         self.open_button.setEnabled(not busy)
