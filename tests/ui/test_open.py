@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QStyle
 from pytestqt.qtbot import QtBot
@@ -112,11 +112,20 @@ def test_delete_forgets_a_recent_database(make_window: Callable[[], MainWindow],
     assert items.count() == 1
 
 
+def drag_enter(mime: QMimeData, x: int = 50, y: int = 50) -> QDragEnterEvent:
+    """A QDragEnterEvent: PySide6 6.12 takes a QPointF (QPoint is deprecated), 6.11 a QPoint."""
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier)
+    try:
+        return QDragEnterEvent(QPointF(x, y), *args)
+    except TypeError:
+        return QDragEnterEvent(QPoint(x, y), *args)
+
+
 def drop(window: MainWindow, path: Path | str) -> tuple[bool, bool]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter(mime)
     QApplication.sendEvent(window, enter)
     dropped = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -136,8 +145,7 @@ def test_open_by_drag_and_drop(window: MainWindow, qtbot: QtBot, demo_db: DemoDb
 def test_drag_without_files_is_refused(window: MainWindow) -> None:
     mime = QMimeData()
     mime.setText("just text")
-    enter = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = drag_enter(mime, 5, 5)
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
 

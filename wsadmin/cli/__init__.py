@@ -52,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wsadmin.cli.gui import open_gui
 
         return open_gui(None)
+    gui_args = [a for a in args_list if a != "--debug"]
+    if gui_args[0] == "gui" and len(gui_args) <= 2 and not any(
+            a.startswith("-") for a in gui_args[1:]):
+        # Fast start: `wsadmin gui [DB]` does not import every command's services.
+        from wsadmin.cli.gui import open_gui
+
+        return open_gui(gui_args[1] if len(gui_args) == 2 else None)
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:

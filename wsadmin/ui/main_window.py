@@ -103,7 +103,8 @@ class MainWindow(QMainWindow):
     databaseOpened = Signal(str)        # path
     databaseClosed = Signal()
 
-    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
+                 defer_views: bool = False) -> None:
         super().__init__(parent)
         self.settings = settings or Settings()
         self.runner: DbRunner | None = None
@@ -171,9 +172,23 @@ class MainWindow(QMainWindow):
         self.add_view("overview", "Overview", self.overview,
                       icon=self.std_icon(QStyle.StandardPixmap.SP_FileDialogInfoView),
                       tooltip="Where this database stands")
-        self._install_views()
+        self._views_installed = False
+        if not defer_views:
+            self.install_views()
         self._update_actions()
         self._restore_geometry()
+
+    def install_views(self) -> None:
+        """Register the views of `_install_views` (once). With `defer_views=True` the app
+        calls this just after the first Overview has been shown, for a quick start; a
+        database already open is then announced to the new views by `statusChanged`."""
+        if self._views_installed:
+            return
+        self._views_installed = True
+        self._install_views()
+        self._update_actions()
+        if self.status is not None:
+            self.statusChanged.emit(self.status)
 
     # ---- the function other panels' authors edit ------------------------------------
 

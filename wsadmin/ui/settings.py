@@ -89,8 +89,10 @@ class Settings:
         return out
 
     def _store_recent(self, items: list[RecentDatabase]) -> None:
+        # No sync() here: it fsyncs (~10 ms). QSettings writes soon after on its own, and
+        # the main window syncs on close; other Settings objects of this process see
+        # the value at once (Qt shares one cache per file).
         self._s.setValue(_RECENT, json.dumps([asdict(i) for i in items[:MAX_RECENT]]))
-        self._s.sync()
 
     def add_recent(self, path: str | Path, revision: str | None = None,
                    state: str | None = None) -> None:
@@ -105,6 +107,8 @@ class Settings:
         items = self.recent()
         for i, item in enumerate(items):
             if item.path == key:
+                if (item.revision, item.state) == (revision, state):
+                    return
                 items[i] = RecentDatabase(key, revision, state, item.opened_at)
                 self._store_recent(items)
                 return
