@@ -130,3 +130,16 @@ def test_refresh_failure_is_shown_on_the_overview(window: MainWindow, qtbot: QtB
     assert window.overview.problem_label.isVisibleTo(window.overview)
     assert "not a SQLite database" in window.overview.problem_label.text()
     assert window.overview.badge.text() == "Unavailable"
+
+
+def test_runbook_copy_is_listed_as_not_verified(window: MainWindow, qtbot: QtBot,
+                                                demo_db: DemoDb) -> None:
+    import shutil
+
+    db = demo_db("001", name="app_metadata.db")
+    shutil.copy(db, db.with_name("app_metadata.db.backup"))   # what the runbook's cp makes
+    open_and_wait(window, qtbot, db)
+    qtbot.waitUntil(lambda: window.overview.last_backup is not None, timeout=5000)
+    assert window.overview.last_backup is not None
+    assert window.overview.last_backup.path.endswith("app_metadata.db.backup")
+    assert "not verified" in window.overview.backup_detail.text()

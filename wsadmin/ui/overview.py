@@ -86,27 +86,17 @@ class LastBackup:
 
 
 def find_last_backup(db: str) -> LastBackup | None:
-    """Runs on the worker: the newest backup of `db` with a manifest, in the backup
-    folder and beside the database (manifests are written only after verification)."""
-    from wsadmin.db.backup import BACKUP_SUFFIX, read_manifest
-    from wsadmin.db.backup_settings import default_backup_folder
+    """Runs on the worker: the newest backup of `db` in the backup catalog (its folder
+    and the configured backup folder). wsadmin writes a manifest only after verifying
+    a backup, so "verified" means verified when it was made."""
+    from wsadmin.db.backup_catalog import list_backups
 
-    src = Path(db)
-    folders = {default_backup_folder(src).resolve(), src.resolve().parent}
-    found: list[LastBackup] = []
-    for folder in folders:
-        try:
-            candidates = list(folder.glob(f"{src.name}.*{BACKUP_SUFFIX}"))
-        except OSError:
-            continue
-        for bak in candidates:
-            manifest = read_manifest(bak)
-            if manifest is None or not bak.is_file():
-                continue
-            found.append(LastBackup(str(bak), str(manifest.get("created_at", "")),
-                                    manifest.get("revision"), bool(manifest.get("sha256")),
-                                    bak.stat().st_size))
-    return max(found, key=lambda b: b.created_at) if found else None
+    entries = list_backups(db)
+    if not entries:
+        return None
+    newest = max(entries, key=lambda e: (e.created_at, e.mtime_ns))
+    return LastBackup(newest.path, newest.created_at, newest.revision,
+                      bool(newest.has_manifest and newest.verified is not False), newest.size)
 
 
 def local_time(iso: str) -> str:
@@ -315,9 +305,10 @@ class OverviewView(QScrollArea):
         # Health card (filled in by the [GUI editors] issue).
         self.health_card = Card("Health", body)
         self.health_label = self.health_card.detail_label(
-            "Health checks (the runbook's problems: orphan rows, duplicate names, "
-            "missing owners) are not part of this version yet.")
-        self.health_link = QLabel('<a href="health">What will be checked…</a>', self.health_card)
+            "The runbook's data checks (users without a workspace, duplicate slugs, "
+            "workspaces without an admin, ...) run with `wsadmin check DB`; "
+            "their view in this window comes with the editors.")
+        self.health_link = QLabel('<a href="health">About the checks…</a>', self.health_card)
         self.health_link.setObjectName("healthLink")
         self.health_link.setToolTip("Open the health view (when available) or the user guide")
         self.health_link.linkActivated.connect(lambda _href: self._goto("health"))
