@@ -33,6 +33,7 @@ PILL_STYLES = {
     "current": ("Applied · current", "#e3f2fd", "#0d47a1"),
     "pending": ("Pending", "#fff8e1", "#8a5a00"),
     "unknown": ("Unknown", "#eeeeee", "#424242"),
+    "recommended": ("Recommended", "#e8f5e9", "#1b5e20"),
 }
 
 
@@ -167,6 +168,8 @@ class MigrationsView(QWidget):
         self.window_ = window
         self.setObjectName("migrationsView")
         self.status: Status | None = None
+        self.upgrade_action: Any = None       # the menu's entry, kept in step with the button
+        self.last_dialog: QWidget | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 16)
@@ -244,6 +247,9 @@ class MigrationsView(QWidget):
         status_changed = getattr(window, "statusChanged", None)
         if status_changed is not None:
             status_changed.connect(self._on_status_changed)
+        closed = getattr(window, "databaseClosed", None)
+        if closed is not None:
+            closed.connect(lambda: self.set_status(None))
         self.set_status(getattr(window, "status", None))
 
     # -- state --------------------------------------------------------------------
@@ -251,6 +257,11 @@ class MigrationsView(QWidget):
         self.set_status(getattr(self.window_, "status", None))
 
     def set_status(self, status: Status | None) -> None:
+        self._set_status(status)
+        if self.upgrade_action is not None:
+            self.upgrade_action.setEnabled(self.upgrade_button.isEnabled())
+
+    def _set_status(self, status: Status | None) -> None:
         self.status = status
         for rev_id, card in self.cards.items():
             card.set_state(revision_state(rev_id, status))
@@ -294,6 +305,7 @@ class MigrationsView(QWidget):
         from wsadmin.ui.upgrade_dialog import UpgradeDialog
 
         dialog = UpgradeDialog(self.window_, self.status.path, self)
+        self.last_dialog = dialog
         self.upgradeRequested.emit()
         dialog.open()
 
@@ -303,5 +315,41 @@ class MigrationsView(QWidget):
         from wsadmin.ui.rollback_dialog import RollbackDialog
 
         dialog = RollbackDialog(self.window_, self.status.path, self)
+        self.last_dialog = dialog
         self.rollbackRequested.emit()
         dialog.open()
+
+
+def install(window: Any) -> MigrationsView:
+    """Add the Migrations view, its menu entries and the toolbar's Roll back button."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QStyle
+
+    view = MigrationsView(window)
+    sp = QStyle.StandardPixmap
+    window.add_view("migrations", "Migrations", view, icon=window.std_icon(sp.SP_ArrowUp),
+                    tooltip="Revisions, Back up and upgrade, Roll back")
+    upgrade = QAction(window.std_icon(sp.SP_ArrowUp), "Back up and &upgrade…", window)
+    upgrade.setObjectName("action_upgrade")
+    upgrade.setShortcut(QKeySequence("Ctrl+U"))
+    upgrade.setToolTip("Back up the database, then upgrade it to the newest revision (Ctrl+U)")
+
+    def upgrade_now() -> None:
+        window.show_view("migrations")
+        view.open_upgrade()
+
+    upgrade.triggered.connect(upgrade_now)
+    rollback = QAction(window.std_icon(sp.SP_ArrowBack), "Roll &back…", window)
+    rollback.setObjectName("action_rollback")
+    rollback.setToolTip("Downgrade one revision or restore a backup; shows what each discards")
+    rollback.triggered.connect(view.open_rollback)
+    window.add_toolbar_action("rollback", rollback)
+    window.named_actions["upgrade"] = upgrade
+    view.upgrade_action = upgrade
+    view.set_status(view.status)
+    menu = window.menus.get("database")
+    if menu is not None:
+        menu.addAction(upgrade)
+        menu.addAction(rollback)
+    view.upgrade_button.setShortcut(QKeySequence())
+    return view

@@ -61,6 +61,15 @@ def count_phrase(counts: dict[str, int], *, zero: str = "no rows") -> str:
     return ", ".join(parts) or zero
 
 
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} bytes"
+
+
 def heading_label(text: str, parent: QWidget | None = None, scale: float = 1.3) -> QLabel:
     label = QLabel(text, parent)
     font = label.font()

@@ -1,11 +1,14 @@
 """Back up and upgrade: plan, confirm, progress with a tick per step, result.
 
-The plan comes from the upgrade service's dry run (run on the runner, it
-changes nothing); the operator sees the backup path, the revisions, the row
-counts and the preflight findings, may ask for a rehearsal on a copy, and
-confirms. The progress page shows the service's Step events; Cancel works
-until the upgrade transaction starts. The result page says the new status,
-or what failed and which backup the database was restored from.
+The plan is the pipeline's dry run (wsadmin.db.safe_upgrade.plan, on the
+runner; it changes nothing): backup path, revisions, row counts and the
+preflight findings such as "another process has this database open". The
+operator may ask for a rehearsal on a copy (safe_upgrade.rehearse) and
+confirms; the progress page shows the pipeline's Step events (preflight,
+backup, verify, upgrade:001, upgrade:002, post-verify, restore); Cancel works
+until the upgrade transaction starts. The result page says the new status, or
+what failed and whether the database was rolled back or restored from the
+backup.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from wsadmin.db import revisions
-from wsadmin.db.progress import Step
+from wsadmin.db.progress import Cancelled, Step
 from wsadmin.ui.op_dialog import (
     OperationDialog,
     count_phrase,
     error_text,
     heading_label,
+    human_size,
     muted_label,
 )
 from wsadmin.ui.step_list import Mark, StateIcon
@@ -40,18 +44,22 @@ from wsadmin.ui.step_list import Mark, StateIcon
 
 @dataclass
 class Check:
-    ok: bool
+    kind: str            # "ok" | "note" | "problem"
     text: str
-    blocking: bool = False
+    hint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.kind != "problem"
 
 
 @dataclass
 class PlanView:
-    """What the confirmation page shows, taken from the plan service's answer."""
+    """What the confirmation page shows, taken from the pipeline's dry-run plan."""
 
     path: str
     current: str | None
-    target: str
+    target: str | None
     revisions: list[str]
     backup_path: str
     counts: dict[str, int]
@@ -60,59 +68,82 @@ class PlanView:
 
     @property
     def blocked(self) -> bool:
-        return any(c.blocking and not c.ok for c in self.checks)
+        return any(not c.ok for c in self.checks)
 
 
-def default_steps(revs: list[str]) -> list[tuple[str, str]]:
-    titles = {r.id: r.title for r in revisions.chain()}
-    return [("preflight", "Check that the upgrade can run"),
-            ("backup", "Back up the database"),
-            ("verify", "Verify the backup"),
-            *[(f"upgrade:{r}", f"Upgrade to {r}: {titles.get(r, '')}") for r in revs],
-            ("post-verify", "Check the upgraded database")]
+REHEARSAL_STEPS = [("copy", "Rehearsal: copy the database to a temporary folder"),
+                   ("rehearse-upgrade", "Rehearsal: upgrade the copy"),
+                   ("rehearse-downgrade", "Rehearsal: downgrade the copy"),
+                   ("rehearse-upgrade-again", "Rehearsal: upgrade the copy again"),
+                   ("compare", "Rehearsal: compare every row")]
 
 
 def load_plan(path: str) -> PlanView:
-    """Runs on the worker: ask the upgrade service for its dry-run plan."""
-    from wsadmin.db.backup import backup_path_for
-    from wsadmin.db.migrate import plan_upgrade
+    """Runs on the worker: the pipeline's dry run (changes nothing)."""
+    from wsadmin.db import safe_upgrade
 
-    status, steps = plan_upgrade(path)
-    target = steps[-1] if steps else (status.current_revision or "")
-    checks = [Check(True, f"The database is at a known revision "
-                          f"({status.current_revision or 'legacy, before 001'})", True)]
-    backup = backup_path_for(Path(path), status.current_revision, Path(path).parent)
-    return PlanView(path, status.current_revision, target, steps, str(backup),
-                    dict(status.counts), checks, default_steps(steps))
+    plan = safe_upgrade.plan(path, "upgrade")
+    checks = [Check("problem" if f.blocking else "note", f.message, f.hint)
+              for f in plan.findings]
+    if plan.revisions and plan.can_run:
+        codes = {f.code for f in plan.findings}
+        ok = [Check("ok", "The database is at a revision this tool knows "
+                          f"({plan.from_revision or 'legacy, before 001'})")]
+        if "in_use" not in codes:
+            ok.append(Check("ok", "No other program has the database open"))
+        if plan.free_bytes is not None and "disk" not in codes:
+            ok.append(Check("ok", f"Enough free disk space ({human_size(plan.free_bytes)} "
+                                  f"free; the database is {human_size(plan.size)})"))
+        checks = ok + checks
+    return PlanView(path, plan.from_revision, plan.to_revision, list(plan.revisions),
+                    plan.backup_path or "", dict(plan.counts), checks,
+                    [(s.id, s.label) for s in plan.steps])
 
 
 def run_upgrade(path: str, *, rehearse: bool = False, progress: Any = None,
                 cancel: Any = None) -> Any:
-    """Runs on the worker: the backup-then-upgrade service."""
-    from wsadmin.db.migrate import upgrade
+    """Runs on the worker: optionally the rehearsal on a copy, then the pipeline."""
+    from wsadmin.db import safe_upgrade
+    from wsadmin.db.errors import Refused
 
-    return upgrade(path, progress=progress, cancel=cancel)
+    if rehearse:
+        result = safe_upgrade.rehearse(path, progress=progress)
+        if not result.ok:
+            raise Refused("the rehearsal on a copy did not preserve every row: "
+                          + "; ".join(result.differences[:3]),
+                          "your database was not touched")
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+    return safe_upgrade.run(path, "upgrade", progress=progress, cancel=cancel)
 
 
-def _rel(path: str, db: str) -> str:
-    p, d = Path(path), Path(db)
-    return p.name if p.parent == d.parent else str(p)
+CHECK_MARKS = {"ok": Mark.DONE, "note": Mark.SKIPPED, "problem": Mark.FAILED}
 
 
 class CheckRow(QWidget):
+    """One preflight finding: a tick, an info mark or a cross, and its words."""
+
     def __init__(self, check: Check, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName(f"check:{check.kind}")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
         icon = StateIcon(self)
-        icon.set_mark(Mark.DONE if check.ok else Mark.FAILED)
+        icon.set_mark(CHECK_MARKS[check.kind])
         lay.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        text = QLabel(check.text, self)
-        text.setObjectName("checkText")
-        text.setWordWrap(True)
-        lay.addWidget(text, 1)
-        self.setAccessibleName(("OK: " if check.ok else "Problem: ") + check.text)
+        text = check.text[:1].upper() + check.text[1:]
+        if check.hint and not check.ok:
+            text += f" — {check.hint}"
+        self.label = QLabel(text, self)
+        self.label.setObjectName("checkText")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if not check.ok:
+            self.label.setStyleSheet("color: #c62828;")
+        lay.addWidget(self.label, 1)
+        self.setAccessibleName({"ok": "OK: ", "note": "Note: ", "problem": "Problem: "}[
+            check.kind] + check.text)
 
 
 class UpgradeDialog(OperationDialog):
@@ -120,10 +151,12 @@ class UpgradeDialog(OperationDialog):
         super().__init__(window, "Back up and upgrade", parent)
         self.setObjectName("upgradeDialog")
         self.path = path
+        self.name = Path(path).name
         self.plan: PlanView | None = None
-        self.resize(680, 560)
+        self.plan_error: BaseException | None = None
+        self.resize(700, 580)
 
-        self.plan_heading = heading_label(f"Upgrade {Path(path).name}", self.plan_page)
+        self.plan_heading = heading_label(f"Upgrade {self.name}", self.plan_page)
         self.plan_heading.setObjectName("planHeading")
         self.plan_layout.addWidget(self.plan_heading)
         self.plan_status = muted_label("Preparing the plan (nothing is changed)…",
@@ -137,8 +170,8 @@ class UpgradeDialog(OperationDialog):
         self.rehearse_box = QCheckBox("Rehearse on a copy first", self.plan_page)
         self.rehearse_box.setObjectName("rehearseBox")
         self.rehearse_box.setToolTip(
-            "Upgrade, downgrade and upgrade again a temporary copy first and stop if the "
-            "round trip loses any row; the real database is touched only afterwards")
+            "Upgrade, downgrade and upgrade again a temporary copy first, and stop if the "
+            "round trip does not preserve every row; only then touch the real database")
         self.rehearse_box.setAccessibleName("Rehearse on a copy first")
         self.plan_layout.addWidget(self.rehearse_box)
 
@@ -146,78 +179,80 @@ class UpgradeDialog(OperationDialog):
         self.confirm_button.setToolTip("Back up, verify the backup, then upgrade")
         self.confirm_button.setEnabled(False)
         self.rehearse_box.setEnabled(False)
-        self.runner.submit(load_plan, path, label=f"plan upgrade of {Path(path).name}",
+        self.runner.submit(load_plan, path, label=f"Plan the upgrade of {self.name}",
                            on_success=self._plan_ready, on_failure=self._plan_failed)
 
     # -- plan page ----------------------------------------------------------------
     def _plan_ready(self, plan: PlanView) -> None:
         self.plan = plan
         lay = QVBoxLayout(self.plan_body)
-        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setContentsMargins(0, 4, 0, 0)
         lay.setSpacing(10)
-        if not plan.revisions:
-            self.plan_status.setText(f"{Path(plan.path).name} is already at the newest "
-                                     f"revision ({plan.current}); there is nothing to do.")
+        if not plan.revisions and not plan.blocked:
+            self.plan_status.setText(f"{self.name} is already at the newest revision "
+                                     f"({plan.current}); there is nothing to do.")
             self.confirm_button.hide()
+            self.cancel_button.setText("Close")
             return
-        from_ = plan.current or "legacy (before 001)"
-        self.plan_status.setText(
-            f"From {from_} to {plan.target}. The database is backed up and the backup "
-            "verified before anything changes; if any step fails, the backup is restored.")
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        form.setHorizontalSpacing(14)
-        form.setVerticalSpacing(6)
-        titles = {r.id: r.title for r in revisions.chain()}
-        revs = QLabel("<br>".join(f"<b>{r}</b> — {html.escape(titles.get(r, ''))}"
-                                  for r in plan.revisions), self.plan_body)
-        revs.setObjectName("planRevisions")
-        revs.setWordWrap(True)
-        form.addRow("Revisions:", revs)
-        backup = QLabel(html.escape(plan.backup_path), self.plan_body)
-        backup.setObjectName("planBackup")
-        backup.setWordWrap(True)
-        backup.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        backup.setToolTip(plan.backup_path)
-        form.addRow("Backup:", backup)
-        counts = QLabel(count_phrase(plan.counts), self.plan_body)
-        counts.setObjectName("planCounts")
-        counts.setWordWrap(True)
-        form.addRow("Rows now:", counts)
-        lay.addLayout(form)
-
-        line = QFrame(self.plan_body)
-        line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
-        lay.addWidget(line)
+        if plan.revisions:
+            from_ = plan.current or "legacy (before 001)"
+            self.plan_status.setText(
+                f"From {from_} to {plan.target}. The database is backed up and the backup "
+                "verified before anything changes; all revisions run in one transaction, and "
+                "if any step fails the database is put back as it was.")
+            form = QFormLayout()
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            form.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            form.setHorizontalSpacing(14)
+            form.setVerticalSpacing(8)
+            titles = {r.id: r.title for r in revisions.chain()}
+            revs = QLabel("<br>".join(f"<b>{r}</b> — {html.escape(titles.get(r, ''))}"
+                                      for r in plan.revisions), self.plan_body)
+            revs.setObjectName("planRevisions")
+            revs.setWordWrap(True)
+            form.addRow("Revisions:", revs)
+            backup = QLabel(html.escape(plan.backup_path), self.plan_body)
+            backup.setObjectName("planBackup")
+            backup.setWordWrap(True)
+            backup.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            backup.setToolTip(plan.backup_path)
+            form.addRow("Backup:", backup)
+            counts = QLabel(count_phrase(plan.counts), self.plan_body)
+            counts.setObjectName("planCounts")
+            counts.setWordWrap(True)
+            form.addRow("Rows now:", counts)
+            lay.addLayout(form)
+            line = QFrame(self.plan_body)
+            line.setFrameShape(QFrame.Shape.HLine)
+            line.setFrameShadow(QFrame.Shadow.Sunken)
+            lay.addWidget(line)
         lay.addWidget(QLabel("<b>Preflight</b>", self.plan_body))
         checks = QVBoxLayout()
-        checks.setSpacing(4)
+        checks.setSpacing(6)
         for check in plan.checks:
             checks.addWidget(CheckRow(check, self.plan_body))
         lay.addLayout(checks)
         lay.addStretch(1)
-        self.preflight_problems = [c.text for c in plan.checks if not c.ok]
         if plan.blocked:
             self.confirm_button.setEnabled(False)
             self.confirm_button.setToolTip("The preflight found a problem; see above")
-            blocked = QLabel("<b>The upgrade cannot start:</b> "
-                             + html.escape("; ".join(self.preflight_problems)), self.plan_body)
-            blocked.setObjectName("planBlocked")
-            blocked.setWordWrap(True)
-            blocked.setStyleSheet("color: #c62828;")
-            lay.insertWidget(lay.count() - 1, blocked)
+            self.plan_status.setText("<b>The upgrade cannot start.</b> Nothing was changed; "
+                                     "fix the problem below and try again.")
+            self.plan_status.setStyleSheet("color: #c62828;")
         else:
             self.confirm_button.setEnabled(True)
             self.rehearse_box.setEnabled(True)
             self.confirm_button.setFocus()
 
+    def problems(self) -> list[str]:
+        return [] if self.plan is None else [c.text for c in self.plan.checks if not c.ok]
+
     def _plan_failed(self, exc: BaseException) -> None:
+        self.plan_error = exc
         message, hint = error_text(exc)
         self.plan_status.setText(f"<b>The upgrade cannot start:</b> {html.escape(message)}"
                                  + (f"<br>{html.escape(hint)}" if hint else ""))
         self.plan_status.setStyleSheet("color: #c62828;")
-        self.plan_status.setObjectName("planError")
         self.confirm_button.hide()
         self.cancel_button.setText("Close")
 
@@ -226,41 +261,51 @@ class UpgradeDialog(OperationDialog):
         if self.plan is None or self.plan.blocked or not self.plan.revisions:
             return
         rehearse = self.rehearse_box.isChecked()
-        steps = list(self.plan.steps)
-        if rehearse:
-            steps.insert(0, ("rehearse", "Rehearse on a temporary copy"))
-        self.run(run_upgrade, self.path, rehearse=rehearse,
-                 label=f"upgrade {Path(self.path).name}",
-                 heading=f"Upgrading {Path(self.path).name}…", steps=steps,
+        steps = (REHEARSAL_STEPS if rehearse else []) + list(self.plan.steps)
+        self.run(run_upgrade, self.path, rehearse=rehearse, label=f"Upgrade {self.name}",
+                 heading=f"Upgrading {self.name}…", steps=steps,
                  note="You can cancel until the upgrade itself starts.")
 
     def unsafe_step(self, step: Step) -> bool:
-        return step.id.startswith("upgrade:") or step.id in ("post-verify", "restore")
+        return step.id.startswith("upgrade:") or step.id in ("clean", "post-verify", "restore")
 
     # -- result -------------------------------------------------------------------
     def on_success(self, result: Any) -> None:
-        after = getattr(result, "after", None)
-        backup = getattr(result, "backup", None)
-        to = getattr(result, "to_revision", None) or (self.plan.target if self.plan else "")
         lines = []
-        if after is not None:
-            lines.append(html.escape(after.summary[:1].upper() + after.summary[1:]) + ".")
-            counts = count_phrase(after.counts, zero="")
-            if counts:
-                lines.append(f"Rows: {counts}.")
-        if backup is not None:
-            lines.append(f"Backup kept at <b>{html.escape(str(backup.path))}</b>.")
-        self.show_result(True, f"Upgraded to revision {to}", "<br>".join(lines))
+        if result.outcome == "nothing-to-do":
+            self.show_result(True, "Nothing to do", html.escape(result.message))
+            return
+        lines.append(f"{self.name} went from {result.from_revision or 'legacy'} to "
+                     f"{result.to_revision}; revision {result.to_revision} is the newest.")
+        counts = count_phrase(result.counts_after, zero="")
+        if counts:
+            lines.append(f"It now holds {html.escape(counts)}.")
+        if result.backup is not None:
+            lines.append("The state before the upgrade is kept in "
+                         f"<b>{html.escape(str(result.backup.path))}</b>.")
+        self.show_result(True, f"Upgraded to revision {result.to_revision}",
+                         "<br>".join(lines))
 
     def on_failure(self, exc: BaseException) -> None:
         message, hint = error_text(exc)
-        restored_from = getattr(exc, "restored_from", None)
-        lines = [html.escape(message)]
-        if restored_from:
-            lines.append(f"<b>Your database was restored from {html.escape(str(restored_from))}"
-                         "</b>, so it is exactly as it was before the upgrade.")
-        elif hint:
-            lines.append(html.escape(hint))
-        heading = ("Upgrade cancelled" if type(exc).__name__ == "Cancelled"
-                   else "The upgrade failed")
-        self.show_result(False, heading, "<br><br>".join(lines))
+        outcome = getattr(getattr(exc, "result", None), "outcome", "")
+        backup = getattr(getattr(getattr(exc, "result", None), "backup", None), "path", None)
+        body = [html.escape(message[:1].upper() + message[1:])]
+        if outcome == "failed-restored":
+            heading = "The upgrade failed — your database was restored"
+            if backup and "restored from" not in message:
+                body.append(f"<b>Your database was restored from {html.escape(backup)}</b>.")
+        elif outcome == "failed-unchanged":
+            heading = "The upgrade failed — your database is unchanged"
+            if backup:
+                body.append(f"The backup taken before it is kept in {html.escape(backup)}.")
+        elif outcome == "failed-not-restored":
+            heading = "The upgrade failed and the backup could not be put back"
+            body.append(html.escape(hint))
+        elif isinstance(exc, Cancelled):
+            heading = "Upgrade cancelled"
+        else:
+            heading = "The upgrade did not start"
+            if hint:
+                body.append(html.escape(hint))
+        self.show_result(False, heading, "<br><br>".join(body))
