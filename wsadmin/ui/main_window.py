@@ -198,6 +198,10 @@ class MainWindow(QMainWindow):
         The Overview is already registered (first); add further views in the
         order they should appear in the sidebar, and their toolbar actions.
         """
+        from wsadmin.ui import backups_view, migrations_view
+
+        self.migrations = migrations_view.install(self)
+        self.backups = backups_view.install(self)
 
     # ---- registry --------------------------------------------------------------------
 
