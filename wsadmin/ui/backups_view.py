@@ -42,70 +42,73 @@ from PySide6.QtWidgets import (
 
 from wsadmin.db.progress import Step, StepState
 from wsadmin.ui import errors
-from wsadmin.ui.op_dialog import count_phrase, error_text, heading_label, muted_label
+from wsadmin.ui.op_dialog import error_text, heading_label, human_size, muted_label
 
-VERIFIED, FAILED, UNCHECKED = "verified", "failed", "unchecked"
+VERIFIED, FAILED, UNCHECKED, CHECKING = "verified", "failed", "unchecked", "checking"
 _ROOT = QModelIndex()
 
 
 @dataclass
 class BackupRow:
+    """One backup as the table shows it (from wsadmin.db.backup_catalog.CatalogEntry)."""
+
     path: str
     created: dt.datetime | None
     revision: str | None
+    readable: bool
     size: int
-    verified: str = UNCHECKED          # VERIFIED | FAILED | UNCHECKED
+    kind: str                          # "wsadmin" | "runbook" | "other"
+    verified: str = UNCHECKED          # VERIFIED | FAILED | UNCHECKED | CHECKING
     problems: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
     has_manifest: bool = True
-    note: str = ""                     # "runbook backup", "no manifest", ...
 
     @property
     def name(self) -> str:
         return Path(self.path).name
 
+    @property
+    def revision_label(self) -> str:
+        return "?" if not self.readable else (self.revision or "legacy")
+
+    @property
+    def note(self) -> str:
+        if self.kind == "runbook":
+            return "runbook backup"
+        if self.kind == "other":
+            return "not made by wsadmin"
+        return "" if self.has_manifest else "no manifest"
+
 
 @dataclass
-class PrunePlan:
-    keep: list[BackupRow]
+class PrunePreview:
     remove: list[BackupRow]
-    reasons: dict[str, str]            # path -> why it is kept
+    keep: list[tuple[BackupRow, str]]  # each with why it stays
+    entries: Any = None                # the catalog entries the plan was made from
+
+
+def _row(entry: Any) -> BackupRow:
+    try:
+        created: dt.datetime | None = dt.datetime.fromisoformat(entry.created_at)
+    except (TypeError, ValueError):
+        created = None
+    verified = {None: UNCHECKED, True: VERIFIED, False: FAILED}[entry.verified]
+    return BackupRow(entry.path, created, entry.revision, entry.readable, entry.size,
+                     entry.kind, verified, list(entry.problems), entry.has_manifest)
 
 
 # ---- service calls (run on the worker) ---------------------------------------------------
 
 def list_backups(db: str) -> list[BackupRow]:
-    """Every backup of `db` (interim: the .bak files beside it, with their manifests)."""
-    from wsadmin.db.backup import read_manifest
+    """Every backup of `db`, newest first (cheap checks; verification comes row by row)."""
+    from wsadmin.db import backup_catalog
 
-    p = Path(db)
-    rows: list[BackupRow] = []
-    candidates = sorted(p.parent.glob(f"{p.name}.*.bak"))
-    runbook = p.with_name(p.name + ".backup")
-    if runbook.exists():
-        candidates.append(runbook)
-    for f in candidates:
-        manifest = read_manifest(f)
-        created = None
-        if manifest and manifest.get("created_at"):
-            created = dt.datetime.fromisoformat(str(manifest["created_at"]))
-        else:
-            created = dt.datetime.fromtimestamp(f.stat().st_mtime, dt.UTC)
-        rows.append(BackupRow(str(f), created,
-                              manifest.get("revision") if manifest else None,
-                              f.stat().st_size, UNCHECKED, [],
-                              dict(manifest.get("counts", {})) if manifest else {},
-                              manifest is not None,
-                              "runbook backup" if f == runbook else
-                              ("" if manifest else "no manifest")))
-    rows.sort(key=lambda r: r.created or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
-    return rows
+    return [_row(e) for e in backup_catalog.list_backups(db, verify=False)]
 
 
-def verify_one(path: str) -> tuple[str, list[str]]:
+def verify_one(path: str, *, cancel: Any = None) -> tuple[str, list[str]]:
     from wsadmin.db.backup import verify_backup
 
-    result = verify_backup(path)
+    result = verify_backup(path, cancel=cancel)
     return (VERIFIED if result.ok else FAILED), list(result.problems)
 
 
@@ -115,25 +118,23 @@ def back_up_now(db: str, *, progress: Any = None, cancel: Any = None) -> Any:
     return create_backup(db, progress=progress, cancel=cancel)
 
 
-def plan_prune(db: str, keep: int) -> PrunePlan:
-    """What `wsadmin backups DB --prune --keep N` would remove (changes nothing)."""
-    raise NotImplementedError("the prune service has not landed yet")
+def plan_prune(db: str, keep: int) -> PrunePreview:
+    """What `wsadmin backups DB --prune --keep N` would remove (verifies, changes nothing)."""
+    from wsadmin.db import backup_catalog
+
+    entries = backup_catalog.list_backups(db, verify=True)
+    plan = backup_catalog.plan_prune(entries, keep)
+    return PrunePreview([_row(e) for e in plan.remove], [(_row(e), why) for e, why in plan.keep],
+                        entries)
 
 
-def prune(db: str, keep: int) -> list[str]:
-    raise NotImplementedError("the prune service has not landed yet")
+def prune(db: str, keep: int, entries: Any) -> list[str]:
+    from wsadmin.db import backup_catalog
+
+    return [e.path for e in backup_catalog.prune(db, keep, entries=entries)]
 
 
 # ---- formatting ---------------------------------------------------------------------------
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"
-
 
 def human_time(when: dt.datetime | None) -> str:
     if when is None:
@@ -188,12 +189,12 @@ class BackupsModel(QAbstractTableModel):
             if col == self.TIME:
                 return human_time(row.created)
             if col == self.REVISION:
-                return row.revision or "legacy"
+                return row.revision_label
             if col == self.SIZE:
                 return human_size(row.size)
             if col == self.VERIFIED_COL:
-                return {VERIFIED: "✓ Verified", FAILED: "✗ Failed",
-                        UNCHECKED: "Not checked yet"}[row.verified]
+                return {VERIFIED: "✓ Verified", FAILED: "✗ Fails verification",
+                        UNCHECKED: "Not checked yet", CHECKING: "Checking…"}[row.verified]
             if col == self.FILE:
                 return row.name + (f"  ({row.note})" if row.note else "")
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -219,6 +220,7 @@ class BackupsView(QWidget):
     backupsLoaded = Signal()
     backupCreated = Signal(str)
     verified = Signal(str, str)      # path, VERIFIED | FAILED
+    allVerified = Signal()
     pruned = Signal(list)
 
     def __init__(self, window: Any, parent: QWidget | None = None) -> None:
@@ -227,6 +229,7 @@ class BackupsView(QWidget):
         self.setObjectName("backupsView")
         self.db: str | None = None
         self.backup_op: Any = None
+        self.verifying: str | None = None
         self.last_dialog: QDialog | None = None
 
         outer = QVBoxLayout(self)
@@ -393,8 +396,47 @@ class BackupsView(QWidget):
                 self.table.selectRow(0)
             self._update_buttons()
             self.backupsLoaded.emit()
+            self._verify_next()
 
         self._run(list_backups, db, label="List backups", on_success=loaded)
+
+    def _verify_next(self) -> None:
+        """Verify the listed backups one at a time, so other operations can go between."""
+        if self.verifying is not None or self.db is None:
+            return
+        row = next((r for r in self.model.rows if r.verified == UNCHECKED and r.readable), None)
+        if row is None:
+            if self.model.rows:
+                self.allVerified.emit()
+            return
+        self._verify(row.path, then_next=True)
+
+    def _verify(self, path: str, then_next: bool = False) -> None:
+        db = self.db
+        self.verifying = path
+        self.model.update_row(path, verified=CHECKING, problems=[])
+
+        def done(result: tuple[str, list[str]]) -> None:
+            self.verifying = None
+            state, problems = result
+            self.model.update_row(path, verified=state, problems=problems)
+            self._selection_changed()
+            self.verified.emit(path, state)
+            if then_next and db == self.db:
+                self._verify_next()
+
+        def failed(exc: BaseException) -> None:
+            self.verifying = None
+            message, _hint = error_text(exc)
+            self.model.update_row(path, verified=FAILED, problems=[message])
+            self._selection_changed()
+
+        runner = getattr(self.window_, "runner", None)
+        if runner is None:
+            self.verifying = None
+            return
+        runner.submit(verify_one, path, label=f"Verify {Path(path).name}", on_success=done,
+                      on_failure=failed, with_cancel=True)
 
     def _set_summary(self) -> None:
         rows = self.model.rows
@@ -433,8 +475,6 @@ class BackupsView(QWidget):
             self.detail.setText("")
         else:
             parts = [f"<b>{html.escape(row.name)}</b> — {html.escape(row.path)}"]
-            if row.counts:
-                parts.append("Holds " + html.escape(count_phrase(row.counts)) + ".")
             if row.problems:
                 parts.append("<span style='color:#c62828'>"
                              + html.escape("; ".join(row.problems)) + "</span>")
@@ -500,13 +540,18 @@ class BackupsView(QWidget):
         def loaded(rows: list[BackupRow]) -> None:
             if db != self.db:
                 return
+            old = {r.path: r for r in self.model.rows}
+            for r in rows:
+                if r.path in old and old[r.path].verified in (VERIFIED, FAILED):
+                    r.verified, r.problems = old[r.path].verified, old[r.path].problems
             self.model.set_rows(rows)
-            # A new backup was verified as it was written.
+            # The new backup was verified as it was written.
             self.model.update_row(path, verified=VERIFIED)
             self._set_summary()
             self.select_path(path)
             self._update_buttons()
             self.backupsLoaded.emit()
+            self._verify_next()
 
         if db is not None:
             self._run(list_backups, db, label="List backups", on_success=loaded)
@@ -526,23 +571,9 @@ class BackupsView(QWidget):
 
     def verify_selected(self) -> None:
         row = self.selected()
-        if row is None:
+        if row is None or self.verifying == row.path:
             return
-        path = row.path
-        self.model.update_row(path, verified=UNCHECKED, problems=["checking…"])
-
-        def done(result: tuple[str, list[str]]) -> None:
-            state, problems = result
-            self.model.update_row(path, verified=state, problems=problems)
-            self._selection_changed()
-            self.verified.emit(path, state)
-
-        def failed(exc: BaseException) -> None:
-            message, _hint = error_text(exc)
-            self.model.update_row(path, verified=FAILED, problems=[message])
-
-        self._run(verify_one, path, label=f"Verify {row.name}", on_success=done,
-                  on_failure=failed)
+        self._verify(row.path)
 
     def restore_selected(self) -> None:
         row = self.selected()
@@ -570,32 +601,36 @@ class BackupsView(QWidget):
 
 
 class PruneDialog(QDialog):
-    """Keep the newest N; the service says what goes and why the others stay."""
+    """Keep the newest N; the catalog says what goes and why the others stay."""
 
     def __init__(self, view: BackupsView, db: str) -> None:
         super().__init__(view)
         self.view = view
         self.db = db
-        self.plan: PrunePlan | None = None
+        self.plan: PrunePreview | None = None
+        self.closed = False
+        self.finished.connect(self._closed)
         self.setObjectName("pruneDialog")
         self.setWindowTitle("Prune backups")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumSize(560, 400)
+        self.setModal(True)
+        self.setMinimumSize(620, 420)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(20, 18, 20, 14)
         lay.setSpacing(10)
         lay.addWidget(heading_label("Prune backups", self))
         lay.addWidget(muted_label(
-            "Removes old backups of this database. Never removed: the newest backup, the only "
-            "backup at a revision, and the runbook's app_metadata.db.backup.", self))
+            "Removes old backups made by wsadmin, with their manifests. Never removed: the "
+            "newest backup, the only good backup at a revision, the runbook's "
+            f"{Path(db).name}.backup and backups wsadmin did not make.", self))
         row = QHBoxLayout()
         label = QLabel("&Keep the newest", self)
         self.keep = QSpinBox(self)
         self.keep.setObjectName("keepSpin")
-        self.keep.setRange(1, 999)
+        self.keep.setRange(0, 999)
         self.keep.setValue(5)
         self.keep.setAccessibleName("Number of backups to keep")
-        self.keep.setToolTip("How many of the newest backups to keep in any case")
+        self.keep.setToolTip("How many of the newest wsadmin backups to keep in any case")
         label.setBuddy(self.keep)
         row.addWidget(label)
         row.addWidget(self.keep)
@@ -606,6 +641,7 @@ class PruneDialog(QDialog):
         self.preview.setObjectName("prunePreview")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.RichText)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         lay.addWidget(self.preview, 1)
         self.buttons = QDialogButtonBox(self)
@@ -615,6 +651,7 @@ class PruneDialog(QDialog):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setDefault(True)
+        self.cancel_button.setToolTip("Close without removing anything (Esc)")
         self.buttons.addButton(self.prune_button, QDialogButtonBox.ButtonRole.DestructiveRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.prune_button.clicked.connect(self.do_prune)
@@ -623,32 +660,35 @@ class PruneDialog(QDialog):
         self.keep.valueChanged.connect(self.update_preview)
         self.update_preview()
 
+    def _closed(self, _result: int) -> None:
+        self.closed = True
+
     def update_preview(self) -> None:
         self.prune_button.setEnabled(False)
+        self.plan = None
         keep = self.keep.value()
 
-        def ready(plan: PrunePlan) -> None:
-            if keep != self.keep.value():
+        def ready(plan: PrunePreview) -> None:
+            if keep != self.keep.value() or (not self.isVisible() and self.result()):
                 return
             self.plan = plan
+            kept = [f"&nbsp;&nbsp;{html.escape(r.name)} — {html.escape(why)}"
+                    for r, why in plan.keep]
             if not plan.remove:
-                self.preview.setText("Nothing to remove: every backup is kept.")
+                self.preview.setText("<b>Nothing to remove.</b><br>" + "<br>".join(kept))
                 self.prune_button.setText("Remove")
                 return
-            lines = [f"<b>Removes {len(plan.remove)} backup"
-                     f"{'s' if len(plan.remove) != 1 else ''}:</b>"]
-            lines += [f"&nbsp;&nbsp;{html.escape(r.name)} ({human_size(r.size)})"
-                      for r in plan.remove]
-            kept = [f"&nbsp;&nbsp;{html.escape(Path(p).name)}: {html.escape(why)}"
-                    for p, why in plan.reasons.items()]
-            if kept:
-                lines += ["<b>Keeps:</b>", *kept]
+            n = len(plan.remove)
+            lines = [f"<b>Removes {n} backup{'s' if n != 1 else ''}:</b>"]
+            lines += [f"&nbsp;&nbsp;{html.escape(r.name)} ({r.revision_label}, "
+                      f"{human_size(r.size)})" for r in plan.remove]
+            lines += ["<b>Keeps:</b>", *kept]
             self.preview.setText("<br>".join(lines))
-            self.prune_button.setText(f"Remove {len(plan.remove)}")
+            self.prune_button.setText(f"Remove {n} backup{'s' if n != 1 else ''}")
             self.prune_button.setEnabled(True)
 
-        self.preview.setText("Working out what would be removed…")
-        self.view._run(plan_prune, self.db, keep, label="Plan prune", on_success=ready)
+        self.preview.setText("Checking every backup to work out what would be removed…")
+        self.view._run(plan_prune, self.db, keep, label="Plan the prune", on_success=ready)
 
     def do_prune(self) -> None:
         if self.plan is None or not self.plan.remove:
@@ -662,11 +702,12 @@ class PruneDialog(QDialog):
             self.accept()
 
         def failed(_exc: BaseException) -> None:
-            self.keep.setEnabled(True)
-            self.update_preview()
+            if not self.closed:
+                self.keep.setEnabled(True)
+                self.update_preview()
 
-        self.view._run(prune, self.db, self.keep.value(), label="Prune backups",
-                       on_success=done, on_failure=failed)
+        self.view._run(prune, self.db, self.keep.value(), self.plan.entries,
+                       label="Prune backups", on_success=done, on_failure=failed)
 
 
 def install(window: Any) -> BackupsView:

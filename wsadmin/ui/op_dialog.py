@@ -186,6 +186,8 @@ class OperationDialog(QDialog):
         self.running = False
         self.safe_to_cancel = True
         self.result_ok: bool | None = None
+        self.closed = False
+        self.finished.connect(self._mark_closed)
 
         root = QVBoxLayout(self)
         root.setContentsMargins(20, 18, 20, 14)
@@ -265,6 +267,9 @@ class OperationDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         self.close_button.clicked.connect(self.reject)
         root.addWidget(self.buttons)
+
+    def _mark_closed(self, _result: int) -> None:
+        self.closed = True
 
     # -- subclass hooks -----------------------------------------------------------
     def confirm(self) -> None:

@@ -10,13 +10,14 @@ first (the services do that); progress and result work like the upgrade's.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsadmin.db.progress import Step
+from wsadmin.db.progress import Cancelled, Step
 from wsadmin.ui.migrations_view import pill
 from wsadmin.ui.op_dialog import (
     OperationDialog,
@@ -43,15 +44,17 @@ DOWNGRADE, RESTORE = "downgrade", "restore"
 @dataclass
 class BackupChoice:
     path: str
-    label: str                     # "2026-11-24 10:15 UTC · revision 001 · 3.2 MB"
+    label: str                     # "2026-11-24 10:15:00 UTC · revision 001 · 3.2 MB"
     revision: str | None
+    verified: bool | None          # None: checked when it is restored
+    problems: list[str]
     changes: list[str]             # "users: 480 now, 500 in the backup (+20)" ...
-    discards: dict[str, int] = field(default_factory=dict)
+    pre_upgrade: bool
 
 
 @dataclass
 class RollbackView:
-    """What the dialog shows, taken from the rollback service's plan."""
+    """What the dialog shows, taken from wsadmin.db.rollback.plan_rollback."""
 
     path: str
     current: str | None
@@ -60,36 +63,62 @@ class RollbackView:
     downgrade_reason: str          # why not, when it cannot
     downgrade_discards: dict[str, int]
     downgrade_notes: list[str]
-    backups: list[BackupChoice]
+    needs_accept_loss: bool        # the downgrade would delete data older than the revision
+    backups: list[BackupChoice]    # the service's choice first
     recommended: str               # DOWNGRADE | RESTORE | ""
     why: str = ""                  # why that one is recommended
 
 
-def load_rollback(path: str) -> RollbackView:
-    """Runs on the worker: the rollback service's plan (interim: availability only)."""
-    from wsadmin.db import revisions
-    from wsadmin.db.inspect import inspect
-
-    status = inspect(path)
-    cur = status.current_revision
-    ids = revisions.ids()
-    can = cur is not None and cur in ids
-    prev = ids[ids.index(cur) - 1] if can and cur is not None and ids.index(cur) > 0 else None
-    return RollbackView(path, cur, prev, can, "" if can else "the database has no revision",
-                        {}, [], [], DOWNGRADE if can else "")
+def _choice(opt: Any) -> BackupChoice:
+    return BackupChoice(opt.path, opt.label + ("" if opt.verified is None else
+                                               (" · verified" if opt.verified else
+                                                " · FAILS verification")),
+                        opt.revision, opt.verified, list(opt.problems), list(opt.changes),
+                        bool(opt.pre_upgrade))
 
 
-def run_downgrade(path: str, target: str | None, *, progress: Any = None,
+def load_rollback(path: str, backup: str | None = None) -> RollbackView:
+    """Runs on the worker: the rollback service's plan (reads only)."""
+    from wsadmin.db import rollback
+
+    plan = rollback.plan_rollback(path, backup)
+    cost = plan.downgrade.cost
+    backups: list[BackupChoice] = []
+    if plan.restore is not None:
+        backups.append(_choice(plan.restore))
+    seen = {Path(b.path).resolve() for b in backups}
+    for opt in plan.backups:
+        if Path(opt.path).resolve() not in seen:
+            backups.append(_choice(opt))
+    return RollbackView(
+        path, plan.current_revision, cost.target if cost is not None else None,
+        plan.downgrade.available and cost is not None, plan.downgrade.reason,
+        {k: v for k, v in cost.discards.items() if v} if cost is not None else {},
+        list(cost.notes) if cost is not None else [],
+        bool(cost is not None and cost.reused_default), backups, plan.recommended, plan.why)
+
+
+def load_choice(path: str, backup: str) -> BackupChoice:
+    """Runs on the worker: verify one backup and compare it with the database."""
+    from wsadmin.db import rollback
+
+    plan = rollback.plan_rollback(path, backup)
+    assert plan.restore is not None
+    return _choice(plan.restore)
+
+
+def run_downgrade(path: str, *, accept_loss: bool = False, progress: Any = None,
                   cancel: Any = None) -> Any:
-    from wsadmin.db.migrate import downgrade
+    from wsadmin.db import rollback
 
-    return downgrade(path, target or "base", progress=progress, cancel=cancel)
+    return rollback.downgrade_one(path, accept_loss=accept_loss, progress=progress,
+                                  cancel=cancel)
 
 
 def run_restore(path: str, backup: str, *, progress: Any = None, cancel: Any = None) -> Any:
-    from wsadmin.db.restore import restore_backup
+    from wsadmin.db import rollback
 
-    return restore_backup(path, backup, progress=progress, cancel=cancel)
+    return rollback.restore(path, backup, progress=progress, cancel=cancel)
 
 
 def _rev(rev: str | None) -> str:
@@ -166,11 +195,20 @@ class RollbackDialog(OperationDialog):
         self.confirm_button.setDefault(False)
         self.cancel_button.setDefault(True)
         self.group = QButtonGroup(self)
-        self.runner.submit(load_rollback, path, label=f"plan rollback of {self.name}",
+        self.accept_loss = QCheckBox("I understand: delete that workspace and its "
+                                     "memberships anyway", self.plan_page)
+        self.accept_loss.setObjectName("acceptLossBox")
+        self.accept_loss.setToolTip("Needed only for a downgrade that deletes data that "
+                                    "existed before the revision")
+        self.accept_loss.hide()
+        self.accept_loss.toggled.connect(lambda _c: self._update_button())
+        self.runner.submit(load_rollback, path, backup, label=f"Plan the rollback of {self.name}",
                            on_success=self._ready, on_failure=self._plan_failed)
 
     # -- plan page ----------------------------------------------------------------
     def _ready(self, view: RollbackView) -> None:
+        if self.closed or self.view is not None:  # closed, or already built
+            return
         self.view = view
         lay = QVBoxLayout(self.plan_body)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -185,10 +223,15 @@ class RollbackDialog(OperationDialog):
         if view.can_downgrade:
             down.add_text("Undoes the newest revision with its own downgrade; rows that "
                           "existed before it stay.", muted=True)
-            lost = count_phrase(view.downgrade_discards, zero="nothing")
+            lost = discard_phrase(view.downgrade_discards)
             down.add_text(f"<b>Discards:</b> {html.escape(lost)}", "downgradeDiscards")
             for note in view.downgrade_notes:
-                down.add_text(html.escape(note), muted=True)
+                label = down.add_text(html.escape(note[:1].upper() + note[1:]),
+                                      "downgradeNote")
+                if view.needs_accept_loss:
+                    label.setStyleSheet("color: #c62828;")
+            if view.needs_accept_loss:
+                down.body.addWidget(self.accept_loss)
         else:
             down.radio.setEnabled(False)
             down.add_text(html.escape(view.downgrade_reason or "not possible"),
@@ -211,7 +254,7 @@ class RollbackDialog(OperationDialog):
         if not view.backups:
             rest.radio.setEnabled(False)
             self.backup_combo.hide()
-            self.restore_changes.setText("There is no verified backup of this database.")
+            self.restore_changes.setText("No backup of this database was found.")
         self.backup_combo.currentIndexChanged.connect(self._backup_changed)
         self._backup_changed()
         lay.addWidget(rest)
@@ -257,11 +300,19 @@ class RollbackDialog(OperationDialog):
         choice = self.selected_backup()
         if choice is None:
             return
-        lines = [f"<b>Discards:</b> {html.escape(count_phrase(choice.discards, zero='nothing'))}"
-                 " added since the backup"] if choice.discards else []
-        lines += [html.escape(c) for c in choice.changes] or [
-            "The database holds the same rows as this backup."]
+        lines: list[str] = []
+        if choice.verified is False:
+            lines.append("<span style='color:#c62828'><b>This backup fails verification:</b> "
+                         + html.escape("; ".join(choice.problems[:3])) + "</span>")
+        elif choice.verified is None:
+            lines.append("It is verified before anything is changed.")
+        if choice.changes:
+            lines.append("<b>Restoring it undoes every change since it was taken:</b>")
+            lines += [f"&nbsp;&nbsp;{html.escape(c)}" for c in choice.changes]
+        elif choice.verified is not None:
+            lines.append("The database holds as many rows as this backup: nothing is lost.")
         self.restore_changes.setText("<br>".join(lines))
+        self._update_button()
 
     def selected_backup(self) -> BackupChoice | None:
         if self.view is None or not self.view.backups:
@@ -280,11 +331,21 @@ class RollbackDialog(OperationDialog):
         self._update_button()
 
     def _update_button(self) -> None:
-        self.confirm_button.setEnabled(bool(self.choice) and self.typed.matched)
-        self.confirm_button.setToolTip(
-            "" if self.typed.matched else f"Type {self.name} above to enable this button")
+        ok = bool(self.choice) and self.typed.matched
+        tip = "" if self.typed.matched else f"Type {self.name} above to enable this button"
+        if ok and self.choice == DOWNGRADE and self.view is not None \
+                and self.view.needs_accept_loss and not self.accept_loss.isChecked():
+            ok, tip = False, "Tick the box that accepts the loss, or restore a backup instead"
+        if ok and self.choice == RESTORE:
+            backup = self.selected_backup()
+            if backup is None or backup.verified is False:
+                ok, tip = False, "This backup fails verification; choose another one"
+        self.confirm_button.setEnabled(ok)
+        self.confirm_button.setToolTip(tip)
 
     def _plan_failed(self, exc: BaseException) -> None:
+        if self.closed:
+            return
         message, hint = error_text(exc)
         self.plan_status.setObjectName("planError")
         self.plan_status.setStyleSheet("color: #c62828;")
@@ -298,19 +359,21 @@ class RollbackDialog(OperationDialog):
         if self.view is None or not self.typed.matched or not self.choice:
             return
         if self.choice == DOWNGRADE:
-            target = self.view.downgrade_to
-            self.run(run_downgrade, self.path, target, label=f"downgrade {self.name}",
+            target, cur = self.view.downgrade_to, self.view.current
+            self.run(run_downgrade, self.path, label=f"Downgrade {self.name}",
+                     accept_loss=self.view.needs_accept_loss and self.accept_loss.isChecked(),
                      heading=f"Downgrading {self.name} to {_rev(target)}…",
-                     steps=[("backup", "Back up the database"),
+                     steps=[("preflight", "Check the database can be changed safely"),
+                            ("backup", "Back up the database"),
                             ("verify", "Verify the backup"),
-                            (f"downgrade:{self.view.current}",
-                             f"Undo {self.view.current}")],
+                            (f"downgrade:{cur}", f"Undo {cur}"),
+                            ("post-verify", "Verify the result before committing")],
                      note="You can cancel until the downgrade itself starts.")
         else:
             backup = self.selected_backup()
             if backup is None:
                 return
-            self.run(run_restore, self.path, backup.path, label=f"restore {self.name}",
+            self.run(run_restore, self.path, backup.path, label=f"Restore {self.name}",
                      heading=f"Restoring {self.name}…",
                      steps=[("check-backup", "Verify the backup to restore"),
                             ("safety-backup", "Safety backup of the database"),
@@ -320,24 +383,24 @@ class RollbackDialog(OperationDialog):
                      note="You can cancel until the copy into the database starts.")
 
     def unsafe_step(self, step: Step) -> bool:
-        return step.id.startswith("downgrade:") or step.id in ("restore", "verify-restore")
+        return step.id.startswith("downgrade:") or step.id in (
+            "post-verify", "restore", "verify-restore")
 
     # -- result -------------------------------------------------------------------
     def on_success(self, result: Any) -> None:
         if self.choice == DOWNGRADE:
-            after = getattr(result, "after", None)
-            backup = getattr(result, "backup", None)
-            lines = [html.escape(after.summary[:1].upper() + after.summary[1:]) + "."
-                     if after is not None else ""]
-            if backup is not None:
-                lines.append("The state before the downgrade is kept in "
-                             f"<b>{html.escape(str(backup.path))}</b>.")
-            target = getattr(result, "to_revision", None)
-            self.show_result(True, f"Downgraded to {_rev(target)}", "<br>".join(lines))
-        else:
-            lines = [f"The database now holds what {html.escape(str(result.backup))} held "
-                     f"(revision {_rev(result.revision)}): "
+            lines = [f"{html.escape(self.name)} went from {_rev(result.from_revision)} to "
+                     f"{_rev(result.to_revision)}. It now holds "
                      f"{html.escape(count_phrase(result.counts_after))}."]
+            if result.backup is not None:
+                lines.append("The state before the downgrade is kept in "
+                             f"<b>{html.escape(str(result.backup.path))}</b>.")
+            self.show_result(True, f"Downgraded to {_rev(result.to_revision)}",
+                             "<br>".join(lines))
+        else:
+            lines = [f"{html.escape(self.name)} now holds what "
+                     f"{html.escape(Path(result.backup).name)} held (revision "
+                     f"{_rev(result.revision)}): {html.escape(count_phrase(result.counts_after))}."]
             if result.safety_backup is not None:
                 lines.append("The state before the restore is kept in "
                              f"<b>{html.escape(str(result.safety_backup.path))}</b>.")
@@ -345,8 +408,28 @@ class RollbackDialog(OperationDialog):
 
     def on_failure(self, exc: BaseException) -> None:
         message, hint = error_text(exc)
-        body = html.escape(message) + (f"<br><br>{html.escape(hint)}" if hint else "")
+        outcome = getattr(getattr(exc, "result", None), "outcome", "")
         verb = "downgrade" if self.choice == DOWNGRADE else "restore"
-        heading = (f"The {verb} was cancelled" if type(exc).__name__ == "Cancelled"
-                   else f"The {verb} failed")
-        self.show_result(False, heading, body)
+        body = [html.escape(message[:1].upper() + message[1:])]
+        if hint:
+            body.append(html.escape(hint))
+        if isinstance(exc, Cancelled):
+            heading = f"The {verb} was cancelled"
+        elif outcome == "failed-restored":
+            heading = f"The {verb} failed — your database was restored"
+        elif outcome == "failed-unchanged":
+            heading = f"The {verb} failed — your database is unchanged"
+        else:
+            heading = f"The {verb} failed"
+        self.show_result(False, heading, "<br><br>".join(body))
+
+
+def discard_phrase(discards: dict[str, int]) -> str:
+    """{'workspaces': 1, 'memberships': 40} -> '1 workspace, 40 memberships'."""
+    parts = []
+    for what, n in discards.items():
+        words = what.split(" ")
+        if n == 1 and words[-1].endswith("s"):
+            words[-1] = words[-1][:-1]
+        parts.append(f"{n:,} {' '.join(words).replace('_', ' ')}")
+    return ", ".join(parts) or "nothing"

@@ -184,6 +184,8 @@ class UpgradeDialog(OperationDialog):
 
     # -- plan page ----------------------------------------------------------------
     def _plan_ready(self, plan: PlanView) -> None:
+        if self.closed or self.plan is not None:  # closed, or already built
+            return
         self.plan = plan
         lay = QVBoxLayout(self.plan_body)
         lay.setContentsMargins(0, 4, 0, 0)
@@ -248,6 +250,8 @@ class UpgradeDialog(OperationDialog):
         return [] if self.plan is None else [c.text for c in self.plan.checks if not c.ok]
 
     def _plan_failed(self, exc: BaseException) -> None:
+        if self.closed:
+            return
         self.plan_error = exc
         message, hint = error_text(exc)
         self.plan_status.setText(f"<b>The upgrade cannot start:</b> {html.escape(message)}"
