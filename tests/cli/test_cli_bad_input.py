@@ -318,3 +318,17 @@ def test_status_on_a_wal_database_creates_and_changes_nothing(
     assert "wal" in out
     assert state_of(tmp_path) == before
     assert path.stat().st_mtime_ns == mtime
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """`wsadmin status DB | head -1` must not report an internal error."""
+    from wsadmin.db.demo import build_demo
+
+    db = build_demo(tmp_path / "app_metadata.db", users=10, state="legacy")
+    proc = subprocess.Popen([sys.executable, "-m", "wsadmin", "status", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before wsadmin writes a byte
+    err = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0
+    assert err == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -89,6 +90,11 @@ def run_command(args: argparse.Namespace) -> int:
     except (Cancelled, KeyboardInterrupt) as exc:
         print(f"wsadmin: cancelled: {exc or 'interrupted'}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:
+        # `wsadmin status DB | head`: the reader left; that is not an error. Point
+        # stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
