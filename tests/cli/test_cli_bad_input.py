@@ -329,6 +329,7 @@ def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before wsadmin writes a byte
-    err = proc.stderr.read()
+    with proc.stderr:
+        err = proc.stderr.read()
     assert proc.wait(timeout=30) == 0
     assert err == ""
