@@ -15,6 +15,18 @@ from wsadmin.ui.rollback_dialog import RollbackDialog
 from wsadmin.ui.step_list import Mark
 
 
+def idle(window: MainWindow, qtbot: QtBot) -> None:
+    """End a test with nothing in flight: no operation queued or running, no pending
+    automatic refresh (the file watcher's debounce) that would start one."""
+    def quiet() -> bool:
+        runner = window.runner
+        return (runner is None or not runner.busy) and not window._debounce.isActive()
+
+    qtbot.waitUntil(quiet, timeout=20_000)
+    qtbot.wait(50)
+    qtbot.waitUntil(quiet, timeout=20_000)
+
+
 def open_rollback(window: MainWindow, qtbot: QtBot) -> RollbackDialog:
     action = window.named_actions["rollback"]
     assert action.isEnabled()
@@ -34,7 +46,7 @@ def finish(dialog: RollbackDialog, qtbot: QtBot) -> None:
 
 
 def test_downgrade_one_revision_shows_exact_loss_and_needs_the_typed_name(
-        window: MainWindow, qtbot: QtBot, demo_db) -> None:  # noqa: ANN001
+        window: MainWindow, qtbot: QtBot, demo_db) -> None:
     path = demo_db("002", users=25)
     counts = table_counts(path)
     open_and_wait(window, qtbot, path)
@@ -67,10 +79,11 @@ def test_downgrade_one_revision_shows_exact_loss_and_needs_the_typed_name(
     assert after["users"] == counts["users"]
     # A backup was taken first (the pipeline's), holding the 002 state.
     assert [p for p in path.parent.glob(f"{path.name}.*.002.bak")]
+    idle(window, qtbot)
 
 
 def test_restore_a_backup_undoes_the_upgrade(window: MainWindow, qtbot: QtBot,
-                                              demo_db) -> None:  # noqa: ANN001
+                                              demo_db) -> None:
     path = demo_db("001", users=25)
     before = dump(path)
     result = safe_upgrade.run(path)           # the upgrade whose backup we restore
@@ -93,10 +106,11 @@ def test_restore_a_backup_undoes_the_upgrade(window: MainWindow, qtbot: QtBot,
     assert steps.mark("restore") is Mark.DONE and steps.mark("verify-restore") is Mark.DONE
     assert dump(path) == before
     assert inspect(path).current_revision == "001"
+    idle(window, qtbot)
 
 
 def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot,
-                                                demo_db) -> None:  # noqa: ANN001
+                                                demo_db) -> None:
     path = demo_db("002", users=5)
     before = dump(path)
     open_and_wait(window, qtbot, path)
@@ -105,3 +119,4 @@ def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         dialog.cancel_button.click()
     assert dump(path) == before
+    idle(window, qtbot)

@@ -24,6 +24,18 @@ from wsadmin.ui.step_list import Mark
 from wsadmin.ui.upgrade_dialog import UpgradeDialog
 
 
+def idle(window: MainWindow, qtbot: QtBot) -> None:
+    """End a test with nothing in flight: no operation queued or running, no pending
+    automatic refresh (the file watcher's debounce) that would start one."""
+    def quiet() -> bool:
+        runner = window.runner
+        return (runner is None or not runner.busy) and not window._debounce.isActive()
+
+    qtbot.waitUntil(quiet, timeout=20_000)
+    qtbot.wait(50)
+    qtbot.waitUntil(quiet, timeout=20_000)
+
+
 def migrations(window: MainWindow) -> MigrationsView:
     view = window.views["migrations"]
     assert isinstance(view, MigrationsView)
@@ -74,6 +86,7 @@ def test_migrations_view_lists_every_revision_with_state(window: MainWindow, qtb
     assert "1 revision pending" in view.summary.text()
     assert view.upgrade_button.isEnabled()
     assert window.named_actions["rollback"].isEnabled()
+    idle(window, qtbot)
 
 
 def test_upgrade_success_shows_plan_steps_and_new_status(window: MainWindow, qtbot: QtBot,
@@ -109,6 +122,7 @@ def test_upgrade_success_shows_plan_steps_and_new_status(window: MainWindow, qtb
     qtbot.waitUntil(lambda: migrations(window).cards["002"].state == "current")
     assert not migrations(window).upgrade_button.isEnabled()
     close(dialog, qtbot)
+    idle(window, qtbot)
 
 
 def test_upgrade_failure_inside_the_transaction_leaves_database_unchanged(
@@ -131,6 +145,7 @@ def test_upgrade_failure_inside_the_transaction_leaves_database_unchanged(
     assert dump(path) == before
     assert inspect(path).current_revision == "001"
     close(dialog, qtbot)
+    idle(window, qtbot)
 
 
 def test_upgrade_failure_after_commit_restores_the_backup(
@@ -153,6 +168,7 @@ def test_upgrade_failure_after_commit_restores_the_backup(
     assert dialog.steps.mark("upgrade:002") is Mark.DONE
     assert dump(path) == before
     close(dialog, qtbot)
+    idle(window, qtbot)
 
 
 def test_upgrade_with_rehearsal_runs_the_round_trip_first(
@@ -167,6 +183,7 @@ def test_upgrade_with_rehearsal_runs_the_round_trip_first(
     assert dialog.steps.ids().index("compare") < dialog.steps.ids().index("backup")
     assert inspect(path).current_revision == "002"
     close(dialog, qtbot)
+    idle(window, qtbot)
 
 
 def test_cancel_before_the_upgrade_changes_nothing(
@@ -192,6 +209,7 @@ def test_cancel_before_the_upgrade_changes_nothing(
     assert dump(path) == before
     assert not list(path.parent.glob(f"{path.name}.*.bak"))
     close(dialog, qtbot)
+    idle(window, qtbot)
 
 
 HOLDER = textwrap.dedent("""
@@ -236,3 +254,4 @@ def test_upgrade_refused_when_another_process_holds_the_database(
     assert not list(path.parent.glob(f"{path.name}.*.bak"))
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         dialog.cancel_button.click()
+    idle(window, qtbot)

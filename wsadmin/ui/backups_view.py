@@ -669,7 +669,7 @@ class PruneDialog(QDialog):
         keep = self.keep.value()
 
         def ready(plan: PrunePreview) -> None:
-            if keep != self.keep.value() or (not self.isVisible() and self.result()):
+            if self.closed or keep != self.keep.value():
                 return
             self.plan = plan
             kept = [f"&nbsp;&nbsp;{html.escape(r.name)} — {html.escape(why)}"

@@ -288,14 +288,14 @@ class MigrationsView(QWidget):
 
     @staticmethod
     def _summary_text(status: Status) -> str:
-        where = ("legacy schema (before 001)" if status.current_revision is None
-                 else f"revision {status.current_revision}")
+        where = ("has the legacy schema (before 001)" if status.current_revision is None
+                 else f"is at revision {status.current_revision}")
         if status.state in (State.LEGACY, State.FRESH, State.CURRENT):
             if status.pending:
                 n = len(status.pending)
-                return (f"The database is at {where}; {n} revision{'s' if n > 1 else ''} "
+                return (f"The database {where}; {n} revision{'s' if n > 1 else ''} "
                         f"pending (head is {status.head}).")
-            return f"The database is at {where}, the newest: up to date."
+            return f"The database {where}, the newest: up to date."
         return status.summary[:1].upper() + status.summary[1:] + "."
 
     # -- actions ------------------------------------------------------------------
