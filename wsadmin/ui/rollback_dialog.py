@@ -268,7 +268,9 @@ class RollbackDialog(OperationDialog):
             card.badge.setToolTip(view.why or "The way back that discards the least")
             card.radio.setChecked(True)
         if view.why:
-            why = muted_label(html.escape(view.why), self.plan_body)
+            why = muted_label("<b>Why this recommendation:</b> "
+                              + html.escape(view.why[:1].upper() + view.why[1:]) + ".",
+                              self.plan_body)
             why.setObjectName("recommendationWhy")
             lay.addWidget(why)
         if self.only_backup is not None:
