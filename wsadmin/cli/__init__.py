@@ -8,14 +8,18 @@ was, a traceback only with --debug.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from wsadmin import __version__
+
+if TYPE_CHECKING:
+    import argparse
+
+# argparse, importlib and logging are imported where they are used: `wsadmin gui [DB]`
+# (the desktop app's start-up, bench/startup.py) needs none of them.
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -33,6 +37,9 @@ EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUG = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="wsadmin",
         description="Inspect, back up, upgrade, check and roll back the backend's "
@@ -66,12 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wsadmin.cli.gui import open_gui
 
         return open_gui(None)
+    import logging
+
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     return run_command(args)
 
 
 def run_command(args: argparse.Namespace) -> int:
+    import logging
+
     from wsadmin.db.errors import MigrationFailed, WsadminError
     from wsadmin.db.progress import Cancelled
 
