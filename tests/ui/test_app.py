@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from tests.ui.helpers import open_and_wait
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.settings import Settings
+from wsadmin.ui.worker import DbRunner
 
 DemoDb = Callable[..., Path]
 BIN = Path(sys.executable).parent
@@ -78,3 +80,86 @@ def test_deferred_views_learn_about_the_open_database(qtbot: QtBot, demo_db: Dem
             runner.wait_idle(10_000)
             qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
         window.close()
+
+
+def _close_quick(window: MainWindow, qtbot: QtBot) -> None:
+    for runner in (window.runner, window._opening):
+        if runner is not None:
+            runner.wait_idle(10_000)
+            qtbot.waitUntil(_idle(runner), timeout=10_000)
+    window.close()
+
+
+def _idle(runner: DbRunner) -> Callable[[], bool]:
+    return lambda: not runner.busy
+
+
+def test_quick_start_shows_the_window_once_the_overview_is_filled(
+        qtbot: QtBot, demo_db: DemoDb) -> None:
+    db = demo_db("001", users=37)
+    seen_when_filled: list[bool] = []
+    window = MainWindow(Settings(), defer_views=True, open_path=db)
+    qtbot.addWidget(window)
+    window.statusChanged.connect(lambda _s: seen_when_filled.append(window.isVisible()))
+    try:
+        assert not window.isVisible(), "not shown before the database has been read"
+        qtbot.waitUntil(window.isVisible, timeout=10_000)
+        assert seen_when_filled and seen_when_filled[0], "shown by the time the status comes"
+        assert window.current_view == "overview"
+        assert window.overview.count_labels["users"].text() == "37"
+        assert window.overview.revision_value.text() == "001"
+        # Right after the first screen: the other views, the log, the last backup.
+        qtbot.waitUntil(lambda: window.startup_finished, timeout=5000)
+        assert len(window.views) > 1
+        assert f"Open {db.name}" in window.log.session.toPlainText(), \
+            "the opening, done before the log had its widgets, is in the session log"
+        qtbot.waitUntil(lambda: window.overview.backup_value.text() == "None yet",
+                        timeout=5000)
+        assert window.start_page.recent_list.count() == 1
+    finally:
+        _close_quick(window, qtbot)
+
+
+def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
+        qtbot: QtBot, tmp_path: Path, shown_errors: list[Any]) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database\n" * 20)
+    window = MainWindow(Settings(), defer_views=True, open_path=bad)
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
+        assert window.isVisible()
+        assert window.pages.currentWidget() is window.start_page
+        assert window.runner is None
+        assert "notes.db" in shown_errors[0].text or "notes.db" in shown_errors[0].hint
+    finally:
+        _close_quick(window, qtbot)
+
+
+FIRST_SCREEN_PROBE = """
+import enum, os, sys
+created = []
+_create = enum.EnumType._create_
+def recording(cls, *args, **kwargs):
+    made = _create(cls, *args, **kwargs)
+    created.append(made.__qualname__)
+    return made
+enum.EnumType._create_ = recording
+_exit = os._exit
+def exiting(code):      # the app leaves with os._exit once its first screen is ready
+    print("Qt namespace enums before ready:", "AlignmentFlag" in created, flush=True)
+    _exit(code)
+os._exit = exiting
+from wsadmin.ui.app import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_first_screen_does_not_create_the_qt_namespace_enums(demo_db: DemoDb,
+                                                             tmp_path: Path) -> None:
+    """Guards start-up time (bench/startup.py): the first use of `Qt.<anything>` costs
+    ~12 ms; the first screen sets such values through wsadmin.ui.qtprops instead."""
+    db = demo_db("002")
+    done = run_app([sys.executable, "-c", FIRST_SCREEN_PROBE, str(db)], tmp_path / "home")
+    assert "wsadmin: ready" in done.stdout, done.stderr
+    assert "Qt namespace enums before ready: False" in done.stdout, done.stdout + done.stderr

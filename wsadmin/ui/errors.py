@@ -14,9 +14,6 @@ at call time (callers do `errors.show_error(...)`), or patch `ErrorDialog.exec`.
 
 from __future__ import annotations
 
-import platform
-import traceback
-
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 import wsadmin
@@ -30,6 +27,9 @@ def is_known(exc: BaseException) -> bool:
 
 def details_text(exc: BaseException) -> str:
     """What "Copy details" puts on the clipboard: versions and the traceback."""
+    import platform  # not at start-up
+    import traceback
+
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return (f"wsadmin {wsadmin.__version__}, Python {platform.python_version()}, "
             f"{platform.platform()}\n\n{tb}")

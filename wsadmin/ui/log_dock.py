@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,6 +35,8 @@ from wsadmin.db.progress import Cancelled, Step, StepState
 from wsadmin.ui.worker import DbRunner, Operation
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
+
     from wsadmin.ui.main_window import MainWindow
 
 _MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
@@ -79,11 +81,28 @@ def _now() -> str:
 
 
 class LogDock(QDockWidget):
+    """The dock starts as an empty shell (start-up does not need its contents); `build()`
+    makes its widgets, on first use of one of them, when it is first shown, or when the
+    main window has finished starting. Session lines that come before are kept."""
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__("Log", window)
         self.window_ = window
         self.setObjectName("logDock")
         self.setAccessibleName("Log")
+        self.hide()            # until the main window docks it
+        self._built = False
+        self._early_lines: list[str] = []
+        self._audit_wanted = False
+        window.databaseOpened.connect(self._opened)
+        window.databaseClosed.connect(self._closed)
+
+    def build(self) -> None:
+        if self._built:
+            return
+        self._built = True
+        from PySide6.QtCore import Qt  # not at import: see wsadmin.ui.qtprops
+
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea
                              | Qt.DockWidgetArea.RightDockWidgetArea)
         body = QWidget(self)
@@ -92,47 +111,96 @@ class LogDock(QDockWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
 
-        self.tabs = QTabWidget(body)
-        self.tabs.setDocumentMode(True)
-        self.session = QPlainTextEdit(body)
-        self.session.setReadOnly(True)
-        self.session.setFont(mono)
-        self.session.setAccessibleName("Session log")
-        self.session.setPlaceholderText("Operations of this session appear here.")
-        self.session.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.audit = QPlainTextEdit(body)
-        self.audit.setReadOnly(True)
-        self.audit.setFont(mono)
-        self.audit.setAccessibleName("Audit log")
-        self.audit.setPlaceholderText("Changes wsadmin made to this database appear here.")
-        self.audit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.tabs.addTab(self.session, "This session")
-        self.tabs.addTab(self.audit, "Audit log")
-        self.tabs.currentChanged.connect(self._tab_changed)
+        self._tabs = QTabWidget(body)
+        self._tabs.setDocumentMode(True)
+        self._session = QPlainTextEdit(body)
+        self._session.setReadOnly(True)
+        self._session.setFont(mono)
+        self._session.setAccessibleName("Session log")
+        self._session.setPlaceholderText("Operations of this session appear here.")
+        self._session.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._audit = QPlainTextEdit(body)
+        self._audit.setReadOnly(True)
+        self._audit.setFont(mono)
+        self._audit.setAccessibleName("Audit log")
+        self._audit.setPlaceholderText("Changes wsadmin made to this database appear here.")
+        self._audit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._tabs.addTab(self._session, "This session")
+        self._tabs.addTab(self._audit, "Audit log")
+        self._tabs.currentChanged.connect(self._tab_changed)
 
         buttons = QHBoxLayout()
-        self.info = QLabel("", body)
-        self.info.setObjectName("logInfo")
-        self.reload_button = QPushButton("Reload", body)
-        self.reload_button.setToolTip("Read the audit log again")
-        self.reload_button.clicked.connect(self.reload_audit)
-        self.copy_button = QPushButton("Copy", body)
-        self.copy_button.setToolTip("Copy the log shown to the clipboard")
-        self.copy_button.clicked.connect(self.copy)
-        self.save_button = QPushButton("Save…", body)
-        self.save_button.setToolTip("Save the log shown to a text file")
-        self.save_button.clicked.connect(self.save)
-        buttons.addWidget(self.info, 1)
-        buttons.addWidget(self.reload_button)
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.save_button)
-        layout.addWidget(self.tabs, 1)
+        self._info = QLabel("", body)
+        self._info.setObjectName("logInfo")
+        self._reload_button = QPushButton("Reload", body)
+        self._reload_button.setToolTip("Read the audit log again")
+        self._reload_button.clicked.connect(self.reload_audit)
+        self._copy_button = QPushButton("Copy", body)
+        self._copy_button.setToolTip("Copy the log shown to the clipboard")
+        self._copy_button.clicked.connect(self.copy)
+        self._save_button = QPushButton("Save…", body)
+        self._save_button.setToolTip("Save the log shown to a text file")
+        self._save_button.clicked.connect(self.save)
+        buttons.addWidget(self._info, 1)
+        buttons.addWidget(self._reload_button)
+        buttons.addWidget(self._copy_button)
+        buttons.addWidget(self._save_button)
+        layout.addWidget(self._tabs, 1)
         layout.addLayout(buttons)
         self.setWidget(body)
         self._tab_changed(0)
+        for line in self._early_lines:
+            self._session.appendPlainText(line)
+        self._early_lines.clear()
+        if self._audit_wanted:
+            self.reload_audit()
 
-        window.databaseOpened.connect(self._opened)
-        window.databaseClosed.connect(self._closed)
+    # The widgets of the body (built on first use).
+
+    @property
+    def tabs(self) -> QTabWidget:
+        self.build()
+        return self._tabs
+
+    @property
+    def session(self) -> QPlainTextEdit:
+        self.build()
+        return self._session
+
+    @property
+    def audit(self) -> QPlainTextEdit:
+        self.build()
+        return self._audit
+
+    @property
+    def info(self) -> QLabel:
+        self.build()
+        return self._info
+
+    @property
+    def reload_button(self) -> QPushButton:
+        self.build()
+        return self._reload_button
+
+    @property
+    def copy_button(self) -> QPushButton:
+        self.build()
+        return self._copy_button
+
+    @property
+    def save_button(self) -> QPushButton:
+        self.build()
+        return self._save_button
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.build()
+        super().showEvent(event)
+
+    def _append(self, text: str) -> None:
+        if self._built:
+            self._session.appendPlainText(text)
+        else:
+            self._early_lines.append(text)
 
     # ---- session -------------------------------------------------------------------
 
@@ -144,14 +212,14 @@ class LogDock(QDockWidget):
 
     def add_message(self, title: str, text: str = "") -> None:
         line = f"{_now()}  {title}"
-        self.session.appendPlainText(line + (f"\n{text}" if text else ""))
+        self._append(line + (f"\n{text}" if text else ""))
 
     @Slot(str)
     def _started(self, label: str) -> None:
         op = self._sender_current()
         if op is not None and op.quiet:
             return
-        self.session.appendPlainText(f"{_now()}  {label}…")
+        self._append(f"{_now()}  {label}…")
 
     @Slot(str, object)
     def _progress(self, label: str, step: Step) -> None:
@@ -160,7 +228,7 @@ class LogDock(QDockWidget):
             return
         line = step_line(step)
         if line is not None:
-            self.session.appendPlainText(line)
+            self._append(line)
 
     @Slot(str, bool)
     def _finished_label(self, label: str, ok: bool) -> None:
@@ -171,7 +239,7 @@ class LogDock(QDockWidget):
         exc = op.error if op is not None else None
         duration = op.duration if op is not None else None
         took = f" ({duration:.1f} s)" if duration is not None and duration >= 0.05 else ""
-        self.session.appendPlainText(f"{_now()}  {label}: {outcome_line(exc)}{took}")
+        self._append(f"{_now()}  {label}: {outcome_line(exc)}{took}")
         if self.window_.path is not None and ok and op is not None and not op.quiet:
             self.reload_audit()
 
@@ -183,6 +251,9 @@ class LogDock(QDockWidget):
 
     @Slot()
     def reload_audit(self) -> None:
+        if not self._built:
+            self._audit_wanted = True     # read when the dock is built
+            return
         window = self.window_
         if window.runner is None or window.path is None:
             self.audit.setPlainText("")
@@ -203,7 +274,9 @@ class LogDock(QDockWidget):
 
     @Slot()
     def _closed(self) -> None:
-        self.audit.setPlainText("")
+        self._audit_wanted = False
+        if self._built:
+            self._audit.setPlainText("")
 
     # ---- copy / save ---------------------------------------------------------------
 

@@ -39,18 +39,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QIcon,
-    QKeySequence,
-)
+# Start-up: the first screen (bench/startup.py) must not touch PySide6's `Qt` namespace
+# (its first use creates Python enums for all ~90 of its enums, ~12 ms); see
+# wsadmin.ui.qtprops. `Qt` is fine in code that runs later.
+from PySide6.QtCore import QFileSystemWatcher, QSize, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -71,9 +66,14 @@ from wsadmin.db.inspect import State, Status, inspect
 from wsadmin.ui import errors
 from wsadmin.ui.log_dock import LogDock
 from wsadmin.ui.overview import OverviewView
+from wsadmin.ui.qtprops import VIEW_KEY_ROLE, set_enum_property, set_shortcut
 from wsadmin.ui.settings import Settings
-from wsadmin.ui.start_page import StartPage
 from wsadmin.ui.worker import DbRunner, Operation
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+
+    from wsadmin.ui.start_page import StartPage
 
 log = logging.getLogger("wsadmin.ui")
 
@@ -84,8 +84,7 @@ REFRESH_DEBOUNCE_MS = 400
 LOG_HEIGHT = 210
 ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
-
-_PAGE_START, _PAGE_DATABASE = 0, 1
+SHOW_AT_LATEST_MS = 250  # `open_path`: show the window by then even if the database is slow
 
 
 def open_status(path: str | Path) -> Status:
@@ -104,7 +103,16 @@ class MainWindow(QMainWindow):
     databaseClosed = Signal()
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
-                 defer_views: bool = False) -> None:
+                 defer_views: bool = False, open_path: str | Path | None = None) -> None:
+        """`defer_views=True` (the app's quick start): what the first screen does not need
+        (the other views, the log dock's contents and place, the start page when a
+        database is being opened, the last-backup lookup) is built by `finish_startup`,
+        called on the event-loop turn after the window is first shown.
+
+        `open_path`: open this database at once. Its inspection runs on the worker while
+        the widgets are built, and the window shows itself when the database's Overview
+        is filled (or on the start page after SHOW_AT_LATEST_MS, or with the error), so
+        that the first screen is painted once."""
         super().__init__(parent)
         self.settings = settings or Settings()
         self.runner: DbRunner | None = None
@@ -119,6 +127,10 @@ class MainWindow(QMainWindow):
         self._after_idle: str | None = None     # "close_window" / "close_db" once idle
         self._close_box: QMessageBox | None = None
         self._refresh_queued = False
+        self._start_page: StartPage | None = None
+        self._log_attached = False
+        self._show_pending = open_path is not None
+        self.startup_finished = not defer_views
 
         self.setObjectName("mainWindow")
         self.setWindowTitle("wsadmin")
@@ -128,13 +140,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("wsadmin main window")
 
         self.pages = QStackedWidget(self)
-        self.start_page = StartPage(self.settings, self)
-        self.start_page.openRequested.connect(self.open_database)
-        self.start_page.browseRequested.connect(self.open_dialog)
-        self.start_page.demoRequested.connect(self.create_demo)
-        self.pages.addWidget(self.start_page)
-
-        db_page = QWidget(self)
+        self.db_page = db_page = QWidget(self)
         db_layout = QHBoxLayout(db_page)
         db_layout.setContentsMargins(0, 0, 0, 0)
         db_layout.setSpacing(0)
@@ -151,12 +157,14 @@ class MainWindow(QMainWindow):
         db_layout.addWidget(self.sidebar)
         db_layout.addWidget(self.stack, 1)
         self.pages.addWidget(db_page)
+        if open_path is None or not defer_views:
+            self.pages.setCurrentWidget(self.start_page)
         self.setCentralWidget(self.pages)
 
         self.log = LogDock(self)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log)
-        self.resizeDocks([self.log], [LOG_HEIGHT], Qt.Orientation.Vertical)
-        self.log.hide()
+        if not defer_views:
+            self._attach_log()
+            self.log.build()
 
         self._build_actions()
         self._build_status_bar()
@@ -177,6 +185,72 @@ class MainWindow(QMainWindow):
             self.install_views()
         self._update_actions()
         self._restore_geometry()
+        if open_path is not None:
+            # Not earlier: the worker's Python would share the GIL with the building above.
+            self.open_database(open_path)
+            QTimer.singleShot(SHOW_AT_LATEST_MS, self._show_opening)
+
+    @property
+    def start_page(self) -> StartPage:
+        """The page shown while no database is open (built when first needed)."""
+        if self._start_page is None:
+            from wsadmin.ui.start_page import StartPage
+
+            page = StartPage(self.settings, self)
+            page.openRequested.connect(self.open_database)
+            page.browseRequested.connect(self.open_dialog)
+            page.demoRequested.connect(self.create_demo)
+            page.set_busy(self._opening is not None)
+            self.pages.insertWidget(0, page)
+            self._start_page = page
+        return self._start_page
+
+    def _set_start_busy(self, busy: bool) -> None:
+        if self._start_page is not None:
+            self._start_page.set_busy(busy)
+
+    def _attach_log(self) -> None:
+        """Dock the log at the bottom (hidden unless the saved window state shows it)."""
+        if self._log_attached:
+            return
+        self._log_attached = True
+        from PySide6.QtCore import Qt
+
+        if self.startup_finished or not self.restoreDockWidget(self.log):
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log)
+            self.resizeDocks([self.log], [LOG_HEIGHT], Qt.Orientation.Vertical)
+            self.log.hide()
+
+    def show_first_screen(self) -> None:
+        """Show the window; with `defer_views=True`, `finish_startup` follows its first paint."""
+        self._show_pending = False
+        self.show()
+        self._finish_after_first_paint()
+
+    def _finish_after_first_paint(self) -> None:
+        if not self.startup_finished:
+            # A timer fires after the events already posted, the first paint among them.
+            QTimer.singleShot(0, self.finish_startup)
+
+    @Slot()
+    def _show_opening(self) -> None:
+        """The database given at start is slow to read: show the start page meanwhile."""
+        if self._show_pending:
+            self.pages.setCurrentWidget(self.start_page)
+            self.show_first_screen()
+
+    def finish_startup(self) -> None:
+        """Build what the quick start left out of the first screen (see __init__); once."""
+        if self.startup_finished:
+            return
+        self._attach_log()
+        self.startup_finished = True
+        self.start_page   # noqa: B018 - built now rather than when a database is closed
+        self.log.build()
+        if not self._views_installed:
+            self.install_views()        # announces the status to every view, the Overview too
+        elif self.status is not None:
+            self.overview.lookup_backup()
 
     def install_views(self) -> None:
         """Register the views of `_install_views` (once). With `defer_views=True` the app
@@ -211,7 +285,7 @@ class MainWindow(QMainWindow):
             raise ValueError(f"a view named {key!r} is already registered")
         self.views[key] = widget
         item = QListWidgetItem(icon or QIcon(), title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setData(VIEW_KEY_ROLE, key)
         item.setSizeHint(QSize(0, 36))
         if tooltip:
             item.setToolTip(tooltip)
@@ -227,10 +301,10 @@ class MainWindow(QMainWindow):
 
     @property
     def current_view(self) -> str | None:
-        if self.pages.currentIndex() != _PAGE_DATABASE:
+        if self.pages.currentWidget() is not self.db_page:
             return None
         item = self.sidebar.currentItem()
-        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+        return None if item is None else str(item.data(VIEW_KEY_ROLE))
 
     def add_toolbar_action(self, key: str, action: QAction, db_only: bool = True) -> QAction:
         if key in self.named_actions:
@@ -253,7 +327,9 @@ class MainWindow(QMainWindow):
         action = QAction(icon or QIcon(), text, self)
         action.setObjectName(f"action_{key}")
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # (not QKeySequence(<a QKeySequence>): that overload creates the `Qt` enums)
+            set_shortcut(action, shortcut if isinstance(shortcut, QKeySequence)
+                         else QKeySequence(shortcut))
         if tip:
             shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             action.setToolTip(f"{tip} ({shown})" if shown else tip)
@@ -287,7 +363,7 @@ class MainWindow(QMainWindow):
         self.named_actions["about"].setMenuRole(QAction.MenuRole.AboutRole)
         log_toggle = self.log.toggleViewAction()
         log_toggle.setText("&Log")
-        log_toggle.setShortcut(QKeySequence("Ctrl+L"))
+        set_shortcut(log_toggle, QKeySequence("Ctrl+L"))
         log_toggle.setToolTip("Show or hide the log of this session (Ctrl+L)")
         log_toggle.setIcon(self.std_icon(sp.SP_FileDialogDetailedView))
         self.named_actions["log"] = log_toggle
@@ -316,12 +392,12 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setIconSize(QSize(20, 20))
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        set_enum_property(self.toolbar, "toolButtonStyle", "ToolButtonTextBesideIcon")
         self.toolbar.addAction(self.named_actions["open"])
         self.toolbar.addAction(self.named_actions["refresh"])
         self._toolbar_tail = self.toolbar.addSeparator()
         self.toolbar.addAction(log_toggle)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.addToolBar(self.toolbar)      # at the top
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -336,7 +412,7 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         self.path_label = QLabel("No database open", self)
         self.path_label.setAccessibleName("Open database")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_enum_property(self.path_label, "textInteractionFlags", "TextSelectableByMouse")
         bar.addWidget(self.path_label, 1)
         bar.addPermanentWidget(self.busy_label)
         bar.addPermanentWidget(self.busy_bar)
@@ -377,20 +453,24 @@ class MainWindow(QMainWindow):
         target = Path(path).expanduser()
         runner = DbRunner(self)
         self._opening = runner
-        self.log.watch(runner)
-        self.start_page.set_busy(True)
+        self._set_start_busy(True)
 
         def opened(status: Status) -> None:
             self._opening = None
-            self.start_page.set_busy(False)
+            self._set_start_busy(False)
             self._adopt(runner, target, status)
 
         def failed(exc: BaseException) -> None:
             self._opening = None
-            self.start_page.set_busy(False)
+            self._set_start_busy(False)
             runner.shutdown()
             runner.deleteLater()
+            if self._show_pending:
+                self.pages.setCurrentWidget(self.start_page)
+                self.show_first_screen()
             errors.show_error(self, exc, "Cannot open this database")
+
+        self.log.watch(runner)
 
         return runner.submit(open_status, target, label=f"Open {target.name}",
                              on_success=opened, on_failure=failed)
@@ -405,11 +485,17 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{path.name} — wsadmin")
         self.path_label.setText(str(path))
         self.path_label.setToolTip(str(path))
-        self.pages.setCurrentIndex(_PAGE_DATABASE)
+        self.pages.setCurrentWidget(self.db_page)
         self.show_view("overview")
         self._update_actions()
+        first = self._show_pending
+        if first:                       # the window of `open_path`: shown filled
+            self._show_pending = False
+            self.show()
         self.databaseOpened.emit(str(path))
         self._set_status(status)
+        if first:
+            self._finish_after_first_paint()
 
     def _release_runner(self) -> None:
         """Let go of the open database's runner. It stops once its queue has drained;
@@ -458,7 +544,7 @@ class MainWindow(QMainWindow):
         self.path_label.setText("No database open")
         self.path_label.setToolTip("")
         self.start_page.reload()
-        self.pages.setCurrentIndex(_PAGE_START)
+        self.pages.setCurrentWidget(self.start_page)
         self._update_actions()
         self.databaseClosed.emit()
         return True
@@ -563,6 +649,8 @@ class MainWindow(QMainWindow):
                 self._after_idle = what
             return
         self._after_idle = what
+        from PySide6.QtCore import Qt
+
         for r in self._busy_runners():
             r.busyChanged.connect(self._busy_changed, Qt.ConnectionType.UniqueConnection)
         QTimer.singleShot(ASK_AFTER_MS, self._confirm_waiting)
@@ -660,18 +748,18 @@ class MainWindow(QMainWindow):
         path, users, state = dialog.values()
         runner = DbRunner(self)
         self.log.watch(runner)
-        self.start_page.set_busy(True)
+        self._set_start_busy(True)
 
         def built(_result: object) -> None:
             runner.shutdown()
             runner.deleteLater()
-            self.start_page.set_busy(False)
+            self._set_start_busy(False)
             self.open_database(path)
 
         def failed(exc: BaseException) -> None:
             runner.shutdown()
             runner.deleteLater()
-            self.start_page.set_busy(False)
+            self._set_start_busy(False)
             errors.show_error(self, exc, "Cannot create the demo database")
 
         runner.submit(_build_demo, path, users, state, label=f"Create demo {Path(path).name}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from wsadmin.db.inspect import State, Status
 from wsadmin.ui.errors import is_known
+from wsadmin.ui.qtprops import make_selectable
 
 if TYPE_CHECKING:
     from wsadmin.ui.main_window import MainWindow
@@ -136,13 +137,13 @@ class Card(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.9)
         font.setWeight(QFont.Weight.DemiBold)
         label.setFont(font)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        make_selectable(label)
         return label
 
     def detail_label(self, text: str = "") -> QLabel:
         label = QLabel(text, self)
         label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        make_selectable(label)
         return label
 
 
@@ -166,6 +167,13 @@ class Badge(QLabel):
         self.setAccessibleName(f"State: {text}")
         self.setStyleSheet(f"QLabel#badge {{ color: {fg}; background: {bg}; "
                            "border-radius: 10px; padding: 3px 10px; font-weight: 600; }")
+
+
+def _on_the_left(widget: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
 
 
 class OverviewView(QScrollArea):
@@ -194,7 +202,7 @@ class OverviewView(QScrollArea):
         self.name_label.setObjectName("dbName")
         self.path_label = QLabel("", body)
         self.path_label.setObjectName("dbPath")
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        make_selectable(self.path_label)
         self.path_label.setStyleSheet(MUTED)
         names.addWidget(self.name_label)
         names.addWidget(self.path_label)
@@ -223,12 +231,12 @@ class OverviewView(QScrollArea):
         self.head_label.setStyleSheet(MUTED)
         rev_row.addWidget(self.revision_value)
         rev_row.addSpacing(14)
-        rev_row.addWidget(self.head_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        rev_row.addWidget(self.head_label)       # box layouts centre vertically
         rev_row.addStretch(1)
         self.revision_card.layout_.addLayout(rev_row)
         self.revision_state = Badge(self.revision_card)
         self.badge = self.revision_state
-        rev_row.addWidget(self.revision_state, 0, Qt.AlignmentFlag.AlignVCenter)
+        rev_row.addWidget(self.revision_state)
         self.pending_label = self.revision_card.detail_label()
         self.pending_label.setAccessibleName("Pending revisions")
         self.revision_card.layout_.addWidget(self.pending_label)
@@ -236,7 +244,7 @@ class OverviewView(QScrollArea):
         self.migrations_link.setToolTip("See every revision and upgrade from there")
         self.migrations_link.clicked.connect(lambda: self._goto("migrations"))
         self.migrations_link.setVisible(False)
-        self.revision_card.layout_.addWidget(self.migrations_link, 0, Qt.AlignmentFlag.AlignLeft)
+        self.revision_card.layout_.addLayout(_on_the_left(self.migrations_link))
         self.revision_card.layout_.addStretch(1)
         grid.addWidget(self.revision_card, 0, 0)
 
@@ -298,7 +306,7 @@ class OverviewView(QScrollArea):
         self.backups_link.setVisible(False)
         self.backup_card.layout_.addWidget(self.backup_value)
         self.backup_card.layout_.addWidget(self.backup_detail)
-        self.backup_card.layout_.addWidget(self.backups_link, 0, Qt.AlignmentFlag.AlignLeft)
+        self.backup_card.layout_.addLayout(_on_the_left(self.backups_link))
         self.backup_card.layout_.addStretch(1)
         grid.addWidget(self.backup_card, 1, 1)
 
@@ -363,11 +371,14 @@ class OverviewView(QScrollArea):
             self.modified_value.setText("—")
         self.problem_label.hide()
         self.health_link.setVisible(True)
-        self._lookup_backup()
+        self.lookup_backup()
 
-    def _lookup_backup(self) -> None:
+    def lookup_backup(self) -> None:
+        """Find the last backup on the worker. Not before the window's start-up has
+        finished: the first screen is shown without waiting for (or sharing the CPU with)
+        it, and MainWindow.finish_startup asks again."""
         window = self.window_
-        if window.runner is None or window.path is None:
+        if window.runner is None or window.path is None or not window.startup_finished:
             return
         runner = window.runner
 
