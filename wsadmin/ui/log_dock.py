@@ -20,12 +20,9 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +33,7 @@ from wsadmin.ui.worker import DbRunner, Operation
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
+    from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
     from wsadmin.ui.main_window import MainWindow
 
@@ -102,6 +100,7 @@ class LogDock(QDockWidget):
             return
         self._built = True
         from PySide6.QtCore import Qt  # not at import: see wsadmin.ui.qtprops
+        from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea
                              | Qt.DockWidgetArea.RightDockWidgetArea)
@@ -293,6 +292,8 @@ class LogDock(QDockWidget):
     def save(self) -> None:
         name = "wsadmin-session.log" if self.tabs.currentIndex() == 0 else "wsadmin-audit.log"
         folder = self.window_.path.parent if self.window_.path is not None else Path.home()
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(self, "Save the log", str(folder / name),
                                               "Log files (*.log *.txt);;All files (*)")
         if not path:

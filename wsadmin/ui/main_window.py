@@ -47,13 +47,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QFileSystemWatcher, QSize, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QStackedWidget,
     QStyle,
@@ -72,6 +70,7 @@ from wsadmin.ui.worker import DbRunner, Operation
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QMessageBox
 
     from wsadmin.ui.start_page import StartPage
 
@@ -131,10 +130,11 @@ class MainWindow(QMainWindow):
         self._log_attached = False
         self._show_pending = open_path is not None
         self.startup_finished = not defer_views
+        if not defer_views:
+            self.setWindowIcon(app_icon())
 
         self.setObjectName("mainWindow")
         self.setWindowTitle("wsadmin")
-        self.setWindowIcon(app_icon())
         self.setMinimumSize(MIN_SIZE)
         self.setAcceptDrops(True)
         self.setAccessibleName("wsadmin main window")
@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
             return
         self._attach_log()
         self.startup_finished = True
+        self.setWindowIcon(app_icon())     # a theme lookup: not needed for the first paint
         self.start_page   # noqa: B018 - built now rather than when a database is closed
         self.log.build()
         if not self._views_installed:
@@ -440,6 +441,8 @@ class MainWindow(QMainWindow):
         if not start:
             recent = self.settings.recent()
             start = str(Path(recent[0].path).parent) if recent else str(Path.home())
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(self, "Open an app_metadata.db", start, DB_FILTERS)
         if path:
             self.open_database(path)
@@ -673,6 +676,8 @@ class MainWindow(QMainWindow):
     def ask_close_when_finished(self, label: str) -> bool:
         """The question asked when closing during an operation. If the operation ends
         while the question is open, the box closes by itself (answer: close)."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Question, "An operation is running",
                           f"“{label}” is still running.", parent=self)
         box.setObjectName("closeWhileBusy")
@@ -772,6 +777,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         import wsadmin
 
         QMessageBox.about(self, "About wsadmin",
