@@ -94,21 +94,23 @@ def _idle(runner: DbRunner) -> Callable[[], bool]:
     return lambda: not runner.busy
 
 
-def test_quick_start_shows_the_window_once_the_overview_is_filled(
+def test_quick_start_reads_the_database_while_the_window_shows(
         qtbot: QtBot, demo_db: DemoDb) -> None:
     db = demo_db("001", users=37)
-    seen_when_filled: list[bool] = []
     window = MainWindow(Settings(), defer_views=True, open_path=db)
     qtbot.addWidget(window)
-    window.statusChanged.connect(lambda _s: seen_when_filled.append(window.isVisible()))
+    window.show_first_screen()
     try:
-        assert not window.isVisible(), "not shown before the database has been read"
-        qtbot.waitUntil(window.isVisible, timeout=10_000)
-        assert seen_when_filled and seen_when_filled[0], "shown by the time the status comes"
+        assert window.isVisible() and window.runner is None
+        assert window.overview.badge.text() == "Reading…"
+        assert window.overview.name_label.text() == db.name
+        assert not window.startup_finished, "the rest waits for the status"
+        with qtbot.waitSignal(window.statusChanged, timeout=10_000):
+            pass
         assert window.current_view == "overview"
         assert window.overview.count_labels["users"].text() == "37"
         assert window.overview.revision_value.text() == "001"
-        # Right after the first screen: the other views, the log, the last backup.
+        # Right after the first status: the other views, the log, the last backup.
         qtbot.waitUntil(lambda: window.startup_finished, timeout=5000)
         assert len(window.views) > 1
         assert f"Open {db.name}" in window.log.session.toPlainText(), \
@@ -126,6 +128,7 @@ def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
     bad.write_text("not a database\n" * 20)
     window = MainWindow(Settings(), defer_views=True, open_path=bad)
     qtbot.addWidget(window)
+    window.show_first_screen()
     try:
         qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
         assert window.isVisible()

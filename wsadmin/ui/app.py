@@ -33,14 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication([sys.argv[0]])
     from wsadmin.ui.main_window import MainWindow
 
-    # Quick start: with a database, its inspection runs on the worker while the window
-    # is built, and the window shows itself once the Overview is filled; what the first
-    # screen does not need is built right after it (MainWindow.finish_startup).
+    # Quick start: a database given is read on the worker while the first screen is
+    # painted; what that screen does not need is built right after it has been shown
+    # (MainWindow.finish_startup).
     window = MainWindow(defer_views=True, open_path=path)
     if os.environ.get(READY_ENV):
         _exit_when_ready(window, path is not None)
-    if path is None:
-        window.show_first_screen()
+    window.show_first_screen()
     return int(app.exec())
 
 

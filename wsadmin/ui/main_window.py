@@ -83,7 +83,7 @@ REFRESH_DEBOUNCE_MS = 400
 LOG_HEIGHT = 210
 ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
-SHOW_AT_LATEST_MS = 250  # `open_path`: show the window by then even if the database is slow
+FINISH_AT_LATEST_MS = 300  # `open_path` slow to read: finish_startup without waiting more
 
 
 def open_status(path: str | Path) -> Status:
@@ -106,12 +106,13 @@ class MainWindow(QMainWindow):
         """`defer_views=True` (the app's quick start): what the first screen does not need
         (the other views, the log dock's contents and place, the start page when a
         database is being opened, the last-backup lookup) is built by `finish_startup`,
-        called on the event-loop turn after the window is first shown.
+        called after the first screen has been painted (`show_first_screen`).
 
-        `open_path`: open this database at once. Its inspection runs on the worker while
-        the widgets are built, and the window shows itself when the database's Overview
-        is filled (or on the start page after SHOW_AT_LATEST_MS, or with the error), so
-        that the first screen is painted once."""
+        `open_path`: open this database at once, on the Overview, which says it is being
+        read until its status arrives. The inspection starts once the widgets are built
+        (during, the worker's Python would only share the GIL with them) and runs while
+        the first screen is painted; `finish_startup` waits for the status (or the
+        error, which shows the start page) up to FINISH_AT_LATEST_MS."""
         super().__init__(parent)
         self.settings = settings or Settings()
         self.runner: DbRunner | None = None
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
         self._refresh_queued = False
         self._start_page: StartPage | None = None
         self._log_attached = False
-        self._show_pending = open_path is not None
+        self._opening_at_start = open_path is not None
         self.startup_finished = not defer_views
         if not defer_views:
             self.setWindowIcon(app_icon())
@@ -186,9 +187,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._restore_geometry()
         if open_path is not None:
-            # Not earlier: the worker's Python would share the GIL with the building above.
+            self.overview.show_opening(Path(open_path).expanduser())
             self.open_database(open_path)
-            QTimer.singleShot(SHOW_AT_LATEST_MS, self._show_opening)
+            QTimer.singleShot(FINISH_AT_LATEST_MS, self._finish_after_first_paint)
 
     @property
     def start_page(self) -> StartPage:
@@ -222,22 +223,18 @@ class MainWindow(QMainWindow):
             self.log.hide()
 
     def show_first_screen(self) -> None:
-        """Show the window; with `defer_views=True`, `finish_startup` follows its first paint."""
-        self._show_pending = False
+        """Show the window; with `defer_views=True`, `finish_startup` follows its first
+        paint (with `open_path`: the first paint of the database's status)."""
         self.show()
-        self._finish_after_first_paint()
-
-    def _finish_after_first_paint(self) -> None:
-        if not self.startup_finished:
-            # A timer fires after the events already posted, the first paint among them.
-            QTimer.singleShot(0, self.finish_startup)
+        if not self._opening_at_start:
+            self._finish_after_first_paint()
 
     @Slot()
-    def _show_opening(self) -> None:
-        """The database given at start is slow to read: show the start page meanwhile."""
-        if self._show_pending:
-            self.pages.setCurrentWidget(self.start_page)
-            self.show_first_screen()
+    def _finish_after_first_paint(self) -> None:
+        self._opening_at_start = False
+        if not self.startup_finished:
+            # A timer fires after the events already posted, the paint among them.
+            QTimer.singleShot(0, self.finish_startup)
 
     def finish_startup(self) -> None:
         """Build what the quick start left out of the first screen (see __init__); once."""
@@ -468,9 +465,10 @@ class MainWindow(QMainWindow):
             self._set_start_busy(False)
             runner.shutdown()
             runner.deleteLater()
-            if self._show_pending:
+            if self.runner is None:         # failed at start: off the "Reading…" Overview
                 self.pages.setCurrentWidget(self.start_page)
-                self.show_first_screen()
+            if self._opening_at_start:
+                self._finish_after_first_paint()
             errors.show_error(self, exc, "Cannot open this database")
 
         self.log.watch(runner)
@@ -491,13 +489,9 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.db_page)
         self.show_view("overview")
         self._update_actions()
-        first = self._show_pending
-        if first:                       # the window of `open_path`: shown filled
-            self._show_pending = False
-            self.show()
         self.databaseOpened.emit(str(path))
         self._set_status(status)
-        if first:
+        if self._opening_at_start:
             self._finish_after_first_paint()
 
     def _release_runner(self) -> None:

@@ -332,6 +332,13 @@ class OverviewView(QScrollArea):
 
     # ---- filling -------------------------------------------------------------------------
 
+    def show_opening(self, path: Path) -> None:
+        """While the first status of `path` is being read."""
+        self.name_label.setText(path.name)
+        self.path_label.setText(str(path))
+        self.revision_state.set_state("Reading…", Tone.NEUTRAL)
+        self.revision_value.setText("—")
+
     @Slot(object)
     def show_status(self, status: Status) -> None:
         path = Path(status.path)
