@@ -61,7 +61,6 @@ from PySide6.QtWidgets import (
 
 from wsadmin.db.errors import ForeignDatabase
 from wsadmin.db.inspect import State, Status, inspect
-from wsadmin.ui import errors
 from wsadmin.ui.log_dock import LogDock
 from wsadmin.ui.overview import OverviewView
 from wsadmin.ui.qtprops import VIEW_KEY_ROLE, set_enum_property, set_shortcut
@@ -469,6 +468,8 @@ class MainWindow(QMainWindow):
                 self.pages.setCurrentWidget(self.start_page)
             if self._opening_at_start:
                 self._finish_after_first_paint()
+            from wsadmin.ui import errors  # dialogs: imported on the first failure
+
             errors.show_error(self, exc, "Cannot open this database")
 
         self.log.watch(runner)
@@ -563,6 +564,8 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             if self.runner is runner:
                 self.overview.show_problem(exc)
+                from wsadmin.ui import errors
+
                 if not errors.is_known(exc):
                     errors.show_error(self, exc)
 
@@ -606,6 +609,8 @@ class MainWindow(QMainWindow):
             if on_failure is not None:
                 on_failure(exc)
             if show_errors:
+                from wsadmin.ui import errors
+
                 errors.show_error(self, exc)
 
         return self.runner.submit(fn, *args, label=label, on_success=on_success,
@@ -759,6 +764,8 @@ class MainWindow(QMainWindow):
             runner.shutdown()
             runner.deleteLater()
             self._set_start_busy(False)
+            from wsadmin.ui import errors
+
             errors.show_error(self, exc, "Cannot create the demo database")
 
         runner.submit(_build_demo, path, users, state, label=f"Create demo {Path(path).name}",

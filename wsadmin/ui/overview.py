@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from wsadmin.db.inspect import State, Status
-from wsadmin.ui.errors import is_known
 from wsadmin.ui.qtprops import make_selectable
 
 if TYPE_CHECKING:
@@ -413,6 +412,7 @@ class OverviewView(QScrollArea):
 
     def show_problem(self, exc: BaseException) -> None:
         from wsadmin.db.errors import WsadminError
+        from wsadmin.ui.errors import is_known
 
         text = exc.one_line() if isinstance(exc, WsadminError) else str(exc)
         self.problem_label.setText(("Cannot read the database: " if is_known(exc) else
