@@ -26,3 +26,15 @@ def open_and_wait(window: MainWindow, qtbot: QtBot, path: Path | str) -> Any:
     with qtbot.waitSignal(window.statusChanged, timeout=10_000) as blocker:
         window.open_database(str(path))
     return blocker.args[0]
+
+
+def idle(window: MainWindow, qtbot: QtBot) -> None:
+    """End a test with nothing in flight: no operation queued or running, no pending
+    automatic refresh (the file watcher's debounce) that would start one."""
+    def quiet() -> bool:
+        runner = window.runner
+        return (runner is None or not runner.busy) and not window._debounce.isActive()
+
+    qtbot.waitUntil(quiet, timeout=20_000)
+    qtbot.wait(50)
+    qtbot.waitUntil(quiet, timeout=20_000)

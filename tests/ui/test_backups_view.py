@@ -11,23 +11,11 @@ from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
-from tests.ui.helpers import open_and_wait
+from tests.ui.helpers import idle, open_and_wait
 from wsadmin.db.backup import create_backup
 from wsadmin.ui.backups_view import FAILED, VERIFIED, BackupsView, PruneDialog
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.rollback_dialog import RollbackDialog
-
-
-def idle(window: MainWindow, qtbot: QtBot) -> None:
-    """End a test with nothing in flight: no operation queued or running, no pending
-    automatic refresh (the file watcher's debounce) that would start one."""
-    def quiet() -> bool:
-        runner = window.runner
-        return (runner is None or not runner.busy) and not window._debounce.isActive()
-
-    qtbot.waitUntil(quiet, timeout=20_000)
-    qtbot.wait(50)
-    qtbot.waitUntil(quiet, timeout=20_000)
 
 
 def backups(window: MainWindow) -> BackupsView:

@@ -7,24 +7,12 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tests.builders import dump
-from tests.ui.helpers import open_and_wait, table_counts
+from tests.ui.helpers import idle, open_and_wait, table_counts
 from wsadmin.db import safe_upgrade
 from wsadmin.db.inspect import inspect
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.rollback_dialog import RollbackDialog
 from wsadmin.ui.step_list import Mark
-
-
-def idle(window: MainWindow, qtbot: QtBot) -> None:
-    """End a test with nothing in flight: no operation queued or running, no pending
-    automatic refresh (the file watcher's debounce) that would start one."""
-    def quiet() -> bool:
-        runner = window.runner
-        return (runner is None or not runner.busy) and not window._debounce.isActive()
-
-    qtbot.waitUntil(quiet, timeout=20_000)
-    qtbot.wait(50)
-    qtbot.waitUntil(quiet, timeout=20_000)
 
 
 def open_rollback(window: MainWindow, qtbot: QtBot) -> RollbackDialog:
