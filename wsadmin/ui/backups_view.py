@@ -712,23 +712,20 @@ class PruneDialog(QDialog):
 
 def install(window: Any) -> BackupsView:
     """Add the Backups view and the Back up now action (Ctrl+B) of the Database menu."""
-    from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QStyle
 
     view = BackupsView(window)
     sp = QStyle.StandardPixmap
     window.add_view("backups", "Backups", view, icon=window.std_icon(sp.SP_DriveHDIcon),
                     tooltip="Backups of this database: back up, verify, restore, prune")
-    action = QAction(window.std_icon(sp.SP_DialogSaveButton), "&Back up now", window)
-    action.setObjectName("action_backup")
-    action.setShortcut(QKeySequence("Ctrl+B"))
-    action.setToolTip("Write a verified backup of the database now (Ctrl+B)")
 
     def back_up_now() -> None:
         window.show_view("backups")
         view.back_up()
 
-    action.triggered.connect(back_up_now)
+    action = window.make_action("backup", "&Back up now", back_up_now, shortcut="Ctrl+B",
+                                tip="Write a verified backup of the database now",
+                                icon=window.std_icon(sp.SP_DialogSaveButton))
     window.add_toolbar_action("backup", action)
     menu = window.menus.get("database")
     if menu is not None:

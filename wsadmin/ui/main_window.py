@@ -318,9 +318,11 @@ class MainWindow(QMainWindow):
 
     # ---- actions, menus, status bar ---------------------------------------------------
 
-    def _action(self, key: str, text: str, slot: Callable[[], object], *,
-                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                tip: str = "", icon: QIcon | None = None, db_only: bool = False) -> QAction:
+    def make_action(self, key: str, text: str, slot: Callable[[], object], *,
+                    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                    tip: str = "", icon: QIcon | None = None) -> QAction:
+        """An action named `action_<key>` whose tooltip shows its shortcut; not registered
+        (views register theirs with add_toolbar_action or named_actions)."""
         action = QAction(icon or QIcon(), text, self)
         action.setObjectName(f"action_{key}")
         if shortcut is not None:
@@ -332,6 +334,12 @@ class MainWindow(QMainWindow):
             action.setToolTip(f"{tip} ({shown})" if shown else tip)
             action.setStatusTip(tip)
         action.triggered.connect(slot)
+        return action
+
+    def _action(self, key: str, text: str, slot: Callable[[], object], *,
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "", icon: QIcon | None = None, db_only: bool = False) -> QAction:
+        action = self.make_action(key, text, slot, shortcut=shortcut, tip=tip, icon=icon)
         self.named_actions[key] = action
         if db_only:
             self._db_only.append(action)

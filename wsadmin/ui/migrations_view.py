@@ -322,27 +322,25 @@ class MigrationsView(QWidget):
 
 def install(window: Any) -> MigrationsView:
     """Add the Migrations view, its menu entries and the toolbar's Roll back button."""
-    from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QStyle
 
     view = MigrationsView(window)
     sp = QStyle.StandardPixmap
     window.add_view("migrations", "Migrations", view, icon=window.std_icon(sp.SP_ArrowUp),
                     tooltip="Revisions, Back up and upgrade, Roll back")
-    upgrade = QAction(window.std_icon(sp.SP_ArrowUp), "Back up and &upgrade…", window)
-    upgrade.setObjectName("action_upgrade")
-    upgrade.setShortcut(QKeySequence("Ctrl+U"))
-    upgrade.setToolTip("Back up the database, then upgrade it to the newest revision (Ctrl+U)")
 
     def upgrade_now() -> None:
         window.show_view("migrations")
         view.open_upgrade()
 
-    upgrade.triggered.connect(upgrade_now)
-    rollback = QAction(window.std_icon(sp.SP_ArrowBack), "Roll &back…", window)
-    rollback.setObjectName("action_rollback")
-    rollback.setToolTip("Downgrade one revision or restore a backup; shows what each discards")
-    rollback.triggered.connect(view.open_rollback)
+    upgrade = window.make_action(
+        "upgrade", "Back up and &upgrade…", upgrade_now, shortcut="Ctrl+U",
+        tip="Back up the database, then upgrade it to the newest revision",
+        icon=window.std_icon(sp.SP_ArrowUp))
+    rollback = window.make_action(
+        "rollback", "Roll &back…", view.open_rollback,
+        tip="Downgrade one revision or restore a backup; shows what each discards",
+        icon=window.std_icon(sp.SP_ArrowBack))
     window.add_toolbar_action("rollback", rollback)
     window.named_actions["upgrade"] = upgrade
     view.upgrade_action = upgrade
