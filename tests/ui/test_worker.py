@@ -166,3 +166,49 @@ def test_a_failing_callback_does_not_break_the_runner(qtbot: QtBot, runner: DbRu
     after: list[int] = []
     runner.submit(lambda: 2, label="two", on_success=after.append)
     qtbot.waitUntil(lambda: after == [2], timeout=5000)
+
+
+def test_finish_early_delivers_everything_once_in_order(qtbot: QtBot, runner: DbRunner) -> None:
+    events: list[str] = []
+
+    def work(*, progress: object) -> int:
+        assert callable(progress)
+        progress(Step("s", "Step", StepState.DONE))
+        return 7
+
+    runner.operationStarted.connect(lambda label: events.append(f"started {label}"))
+    runner.operationFinished.connect(lambda label, ok: events.append(f"finished {ok}"))
+    op = runner.submit(work, label="early", with_progress=True,
+                       on_progress=lambda step: events.append(f"step {step.id}"),
+                       on_success=lambda value: events.append(f"result {value}"))
+    assert runner.finish_early(op, 5000)
+    # Delivered now, without the event loop, in the order the worker emitted.
+    assert events == ["started early", "step s", "result 7", "finished True"]
+    assert op.done and op.ok and not runner.busy
+    qtbot.wait(50)                     # the queued copies arrive and are dropped
+    assert events == ["started early", "step s", "result 7", "finished True"]
+
+
+def test_finish_early_gives_up_after_its_timeout(qtbot: QtBot, runner: DbRunner) -> None:
+    release = threading.Event()
+    results: list[str] = []
+    op = runner.submit(lambda: release.wait(10) and "late", label="slow",
+                       on_success=results.append)
+    started = time.monotonic()
+    assert not runner.finish_early(op, 50)
+    assert 0.04 <= time.monotonic() - started < 5
+    assert not op.done and results == []
+    release.set()
+    qtbot.waitUntil(lambda: results == ["late"], timeout=5000)   # the normal delivery
+
+
+def test_then_sets_callbacks_late_or_calls_them_at_once(qtbot: QtBot, runner: DbRunner) -> None:
+    seen: list[object] = []
+    pending = runner.submit(lambda: 1, label="one")
+    pending.then(seen.append, seen.append)
+    qtbot.waitUntil(lambda: seen == [1], timeout=5000)
+    failed = runner.submit(lambda: (_ for _ in ()).throw(DatabaseLocked("locked")),
+                           label="two")
+    qtbot.waitUntil(lambda: failed.done, timeout=5000)
+    failed.then(seen.append, lambda exc: seen.append(type(exc).__name__))
+    assert seen == [1, "DatabaseLocked"]

@@ -11,18 +11,22 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--debug"]
     path = args[0] if args else None
-    # Modules that do not need Qt first: PySide6 reads the source of every module
-    # imported after it (to look for its `__feature__` imports).
-    import wsadmin.db.inspect  # noqa: F401
+    # Modules that do not need Qt first (see _spare_source_scans).
+    import wsadmin.db.inspect
+    import wsadmin.db.progress  # noqa: F401
 
     logging.basicConfig(level=logging.INFO if "--debug" in sys.argv else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    loaded_before_qt = list(sys.modules)
     from PySide6.QtWidgets import QApplication
+
+    _spare_source_scans(loaded_before_qt)
 
     app = QApplication.instance()
     if app is None:
@@ -31,12 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         QApplication.setApplicationDisplayName("wsadmin")
         QApplication.setDesktopFileName("wsadmin")
         app = QApplication([sys.argv[0]])
+    # Quick start: a database given is read on the worker while the main window is
+    # imported and built, so that its first frame can show the database's status; what
+    # that frame does not need is built right after it (MainWindow.finish_startup).
+    opening = None
+    if path is not None:
+        from wsadmin.ui.opening import start_opening
+
+        opening = start_opening(path)
     from wsadmin.ui.main_window import MainWindow
 
-    # Quick start: a database given is read on the worker while the first screen is
-    # painted; what that screen does not need is built right after it has been shown
-    # (MainWindow.finish_startup).
-    window = MainWindow(defer_views=True, open_path=path)
+    window = MainWindow(defer_views=True, open_path=path, opening=opening)
     if os.environ.get(READY_ENV):
         _exit_when_ready(window, path is not None)
     window.show_first_screen()
@@ -46,14 +55,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 READY_ENV = "WSADMIN_EXIT_WHEN_READY"
 
 
+def _spare_source_scans(modules: Sequence[str]) -> None:
+    """Once PySide6 is loaded, every `import` statement hands the imported module to
+    its `__feature__` support, which reads the module's whole source file (once per
+    module) to see whether it mentions PySide6: ~6 ms of the start-up, most of it on
+    standard-library modules imported long before (datetime, typing, threading, ...).
+    Modules loaded before PySide6 cannot have selected a PySide6 feature, so their
+    answer ("not a PySide6 module", -1) is recorded up front, and so is the answer for
+    wsadmin's own widgets ("a PySide6 module without features", 0). Best effort: the
+    table is PySide6's private state; without it nothing changes but the time."""
+    try:
+        from shibokensupport import feature
+
+        answers = feature.pyside_feature_dict
+    except (ImportError, AttributeError):
+        return
+    if isinstance(answers, dict):
+        for name in modules:
+            answers.setdefault(name, -1)
+        ui = Path(__file__).parent
+        for source in ui.glob("*.py"):
+            answers.setdefault(f"{__package__}.{source.stem}", 0)
+
+
 def _exit_when_ready(window: object, with_db: bool) -> None:
-    """For bench/startup.py and smoke tests: print "wsadmin: ready" and leave as soon as
-    the window is shown (with a database: once its Overview has been filled)."""
+    """For bench/startup.py and smoke tests: print "wsadmin: ready" (with a database: its
+    file name and the revision shown) and leave as soon as the window is shown (with a
+    database: once its Overview has been filled)."""
     from PySide6.QtCore import QTimer
 
-    def ready(*_args: object) -> None:
+    def ready(status: object = None) -> None:
+        shown = "" if status is None else (
+            f" {Path(getattr(status, 'path', '')).name} {getattr(status, 'summary', '')}")
+
         def leave() -> None:
-            print("wsadmin: ready", flush=True)
+            print(f"wsadmin: ready{shown}", flush=True)
             os._exit(0)
 
         # On the next event-loop turn, as the baseline of bench/startup.py does after

@@ -10,13 +10,11 @@ clipboard; Save… writes it to a text file.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -60,6 +58,8 @@ def outcome_line(exc: BaseException | None) -> str:
 
 
 def audit_line(entry: Mapping[str, Any]) -> str:
+    import json  # on the worker, not at start-up
+
     extra = {k: v for k, v in entry.items()
              if k not in ("time", "user", "database", "action", "outcome", "tool_version")}
     tail = "  " + json.dumps(extra, ensure_ascii=False, default=str) if extra else ""
@@ -100,6 +100,7 @@ class LogDock(QDockWidget):
             return
         self._built = True
         from PySide6.QtCore import Qt  # not at import: see wsadmin.ui.qtprops
+        from PySide6.QtGui import QFont, QFontDatabase
         from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea

@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING, Any
 # Start-up: the first screen (bench/startup.py) must not touch PySide6's `Qt` namespace
 # (its first use creates Python enums for all ~90 of its enums, ~12 ms); see
 # wsadmin.ui.qtprops. `Qt` is fine in code that runs later.
-from PySide6.QtCore import QFileSystemWatcher, QSize, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtCore import QFileSystemWatcher, QSize, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -54,14 +54,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
 
-from wsadmin.db.errors import ForeignDatabase
-from wsadmin.db.inspect import State, Status, inspect
+from wsadmin.db.inspect import Status, inspect
 from wsadmin.ui.log_dock import LogDock
+from wsadmin.ui.opening import start_opening
 from wsadmin.ui.overview import OverviewView
 from wsadmin.ui.qtprops import VIEW_KEY_ROLE, set_enum_property, set_shortcut
 from wsadmin.ui.settings import Settings
@@ -69,7 +68,7 @@ from wsadmin.ui.worker import DbRunner, Operation
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QMessageBox, QStyle
 
     from wsadmin.ui.start_page import StartPage
 
@@ -82,17 +81,11 @@ REFRESH_DEBOUNCE_MS = 400
 LOG_HEIGHT = 210
 ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
-FINISH_AT_LATEST_MS = 300  # `open_path` slow to read: finish_startup without waiting more
-
-
-def open_status(path: str | Path) -> Status:
-    """What opening a database runs on the worker: its status, or a known error
-    for files wsadmin cannot work with (not SQLite, damaged, someone else's schema)."""
-    status = inspect(path)
-    if status.state is State.FOREIGN:
-        raise ForeignDatabase(f"{Path(path).name} is not an app_metadata.db: "
-                              + "; ".join(status.problems))
-    return status
+# Quick start with a database (`open_path`): show_first_screen waits this long for its
+# status, so that the first frame shows it; a database slower to read is shown with
+# "Reading…" first, and finish_startup then waits for it up to FINISH_AT_LATEST_MS.
+FIRST_STATUS_WAIT_MS = 150
+FINISH_AT_LATEST_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -101,17 +94,20 @@ class MainWindow(QMainWindow):
     databaseClosed = Signal()
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
-                 defer_views: bool = False, open_path: str | Path | None = None) -> None:
+                 defer_views: bool = False, open_path: str | Path | None = None,
+                 opening: Operation | None = None) -> None:
         """`defer_views=True` (the app's quick start): what the first screen does not need
         (the other views, the log dock's contents and place, the start page when a
         database is being opened, the last-backup lookup) is built by `finish_startup`,
         called after the first screen has been painted (`show_first_screen`).
 
-        `open_path`: open this database at once, on the Overview, which says it is being
-        read until its status arrives. The inspection starts once the widgets are built
-        (during, the worker's Python would only share the GIL with them) and runs while
-        the first screen is painted; `finish_startup` waits for the status (or the
-        error, which shows the start page) up to FINISH_AT_LATEST_MS."""
+        `open_path`: open this database at once, on the Overview. The inspection starts
+        once the widgets are built (during, the worker's Python would only share the GIL
+        with them). `show_first_screen` waits for it briefly (FIRST_STATUS_WAIT_MS) so
+        that the first frame shows the status, or the start page and the error; a slower
+        database is shown as being read until its status arrives. `opening`: that
+        inspection, already submitted with `wsadmin.ui.opening.start_opening` (the app
+        does so before importing this module, to read while the window is built)."""
         super().__init__(parent)
         self.settings = settings or Settings()
         self.runner: DbRunner | None = None
@@ -128,7 +124,9 @@ class MainWindow(QMainWindow):
         self._refresh_queued = False
         self._start_page: StartPage | None = None
         self._log_attached = False
+        self._when_started: list[Callable[[], object]] = []   # see _after_startup
         self._opening_at_start = open_path is not None
+        self._open_op: Operation | None = None
         self.startup_finished = not defer_views
         if not defer_views:
             self.setWindowIcon(app_icon())
@@ -177,9 +175,8 @@ class MainWindow(QMainWindow):
         self._debounce.timeout.connect(self._auto_refresh)
 
         self.overview = OverviewView(self)
-        self.add_view("overview", "Overview", self.overview,
-                      icon=self.std_icon(QStyle.StandardPixmap.SP_FileDialogInfoView),
-                      tooltip="Where this database stands")
+        self.add_view("overview", "Overview", self.overview, tooltip="Where this database stands")
+        self._set_std_icon(self.sidebar.item(0), "SP_FileDialogInfoView")
         self._views_installed = False
         if not defer_views:
             self.install_views()
@@ -187,8 +184,8 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         if open_path is not None:
             self.overview.show_opening(Path(open_path).expanduser())
-            self.open_database(open_path)
-            QTimer.singleShot(FINISH_AT_LATEST_MS, self._finish_after_first_paint)
+            self.open_database(open_path, started=opening)
+            QTimer.singleShot(FINISH_AT_LATEST_MS, self._finish_first_screen)
 
     @property
     def start_page(self) -> StartPage:
@@ -222,14 +219,16 @@ class MainWindow(QMainWindow):
             self.log.hide()
 
     def show_first_screen(self) -> None:
-        """Show the window; with `defer_views=True`, `finish_startup` follows its first
-        paint (with `open_path`: the first paint of the database's status)."""
+        """Show the window (with `open_path`: with its status if it comes quickly, see
+        __init__); with `defer_views=True`, `finish_startup` follows the first paint."""
+        if self._opening_at_start and self._opening is not None and self._open_op is not None:
+            self._opening.finish_early(self._open_op, FIRST_STATUS_WAIT_MS)
         self.show()
         if not self._opening_at_start:
-            self._finish_after_first_paint()
+            self._finish_first_screen()
 
     @Slot()
-    def _finish_after_first_paint(self) -> None:
+    def _finish_first_screen(self) -> None:
         self._opening_at_start = False
         if not self.startup_finished:
             # A timer fires after the events already posted, the paint among them.
@@ -242,6 +241,8 @@ class MainWindow(QMainWindow):
         self._attach_log()
         self.startup_finished = True
         self.setWindowIcon(app_icon())     # a theme lookup: not needed for the first paint
+        while self._when_started:
+            self._when_started.pop(0)()
         self.start_page   # noqa: B018 - built now rather than when a database is closed
         self.log.build()
         if not self._views_installed:
@@ -316,6 +317,24 @@ class MainWindow(QMainWindow):
     def std_icon(self, which: QStyle.StandardPixmap) -> QIcon:
         return self.style().standardIcon(which)
 
+    def _set_std_icon(self, target: QAction | QListWidgetItem, name: str) -> None:
+        """`target.setIcon(<the style's standard icon `name`>)`; during a quick start only
+        in finish_startup, as the first use of QStyle from Python creates its ~12 enums
+        (~4 ms) and the first screen can be shown without icons."""
+        def apply() -> None:
+            from PySide6.QtWidgets import QStyle
+
+            target.setIcon(self.std_icon(getattr(QStyle.StandardPixmap, name)))
+
+        self._after_startup(apply)
+
+    def _after_startup(self, fn: Callable[[], object]) -> None:
+        """Call `fn` now, or during a quick start once the first screen has been shown."""
+        if self.startup_finished:
+            fn()
+        else:
+            self._when_started.append(fn)
+
     # ---- actions, menus, status bar ---------------------------------------------------
 
     def make_action(self, key: str, text: str, slot: Callable[[], object], *,
@@ -346,23 +365,19 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
         self._action("open", "&Open…", self.open_dialog, shortcut=QKeySequence.StandardKey.Open,
-                     tip="Open an app_metadata.db", icon=self.std_icon(sp.SP_DialogOpenButton))
+                     tip="Open an app_metadata.db")
         self._action("demo", "Create &demo database…", self.create_demo,
-                     tip="Create a demo database to try wsadmin on",
-                     icon=self.std_icon(sp.SP_FileIcon))
+                     tip="Create a demo database to try wsadmin on")
         self._action("close_db", "&Close database", self.close_database,
                      shortcut=QKeySequence.StandardKey.Close, tip="Close this database",
                      db_only=True)
         self._action("quit", "&Quit", self.close, shortcut=QKeySequence("Ctrl+Q"),
                      tip="Quit wsadmin")
         self._action("refresh", "&Refresh", self.refresh, shortcut=QKeySequence("F5"),
-                     tip="Read the database's status again",
-                     icon=self.std_icon(sp.SP_BrowserReload), db_only=True)
+                     tip="Read the database's status again", db_only=True)
         self._action("guide", "wsadmin &user guide", self.open_user_guide,
-                     shortcut=QKeySequence("F1"), tip="Open the user guide",
-                     icon=self.std_icon(sp.SP_DialogHelpButton))
+                     shortcut=QKeySequence("F1"), tip="Open the user guide")
         self._action("about", "&About wsadmin", self.about, tip="Version and licence")
         self.named_actions["quit"].setMenuRole(QAction.MenuRole.QuitRole)
         self.named_actions["about"].setMenuRole(QAction.MenuRole.AboutRole)
@@ -370,8 +385,11 @@ class MainWindow(QMainWindow):
         log_toggle.setText("&Log")
         set_shortcut(log_toggle, QKeySequence("Ctrl+L"))
         log_toggle.setToolTip("Show or hide the log of this session (Ctrl+L)")
-        log_toggle.setIcon(self.std_icon(sp.SP_FileDialogDetailedView))
         self.named_actions["log"] = log_toggle
+        for key, name in (("open", "SP_DialogOpenButton"), ("demo", "SP_FileIcon"),
+                          ("refresh", "SP_BrowserReload"), ("guide", "SP_DialogHelpButton"),
+                          ("log", "SP_FileDialogDetailedView")):
+            self._set_std_icon(self.named_actions[key], name)
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -452,13 +470,17 @@ class MainWindow(QMainWindow):
             self.open_database(path)
 
     @Slot(str)
-    def open_database(self, path: str | Path) -> Operation | None:
+    def open_database(self, path: str | Path, started: Operation | None = None
+                      ) -> Operation | None:
         """Inspect `path` on a new runner; show it on success, report the error and stay
-        where we are (the start page, or the database already open) on failure."""
+        where we are (the start page, or the database already open) on failure.
+        `started`: that inspection, already submitted with `start_opening`."""
         if self._opening is not None or self._after_idle is not None:
             return None
         target = Path(path).expanduser()
-        runner = DbRunner(self)
+        op = started or start_opening(target)
+        runner = op.runner
+        runner.setParent(self)
         self._opening = runner
         self._set_start_busy(True)
 
@@ -475,15 +497,15 @@ class MainWindow(QMainWindow):
             if self.runner is None:         # failed at start: off the "Reading…" Overview
                 self.pages.setCurrentWidget(self.start_page)
             if self._opening_at_start:
-                self._finish_after_first_paint()
+                self._finish_first_screen()
             from wsadmin.ui import errors  # dialogs: imported on the first failure
 
             errors.show_error(self, exc, "Cannot open this database")
 
         self.log.watch(runner)
-
-        return runner.submit(open_status, target, label=f"Open {target.name}",
-                             on_success=opened, on_failure=failed)
+        op.then(opened, failed)
+        self._open_op = op
+        return op
 
     def _adopt(self, runner: DbRunner, path: Path, status: Status) -> None:
         if self.runner is not None:
@@ -491,7 +513,8 @@ class MainWindow(QMainWindow):
         self.runner, self.path = runner, path
         runner.busyChanged.connect(self._busy_changed)
         self.watcher.addPath(str(path))
-        self.settings.add_recent(path, status.current_revision, status.state.value)
+        self._after_startup(lambda: self.settings.add_recent(
+            path, status.current_revision, status.state.value))
         self.setWindowTitle(f"{path.name} — wsadmin")
         self.path_label.setText(str(path))
         self.path_label.setToolTip(str(path))
@@ -501,7 +524,7 @@ class MainWindow(QMainWindow):
         self.databaseOpened.emit(str(path))
         self._set_status(status)
         if self._opening_at_start:
-            self._finish_after_first_paint()
+            self._finish_first_screen()
 
     def _release_runner(self) -> None:
         """Let go of the open database's runner. It stops once its queue has drained;
@@ -582,7 +605,8 @@ class MainWindow(QMainWindow):
 
     def _set_status(self, status: Status) -> None:
         self.status = status
-        self.settings.update_recent(status.path, status.current_revision, status.state.value)
+        self._after_startup(lambda: self.settings.update_recent(
+            status.path, status.current_revision, status.state.value))
         self.statusChanged.emit(status)
 
     @Slot(str)
@@ -781,6 +805,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_user_guide(self) -> bool:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         url = QUrl.fromLocalFile(str(USER_GUIDE))
         return bool(QDesktopServices.openUrl(url))
 

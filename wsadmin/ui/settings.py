@@ -11,7 +11,6 @@ keeps it (wsadmin.db.backup_settings). Widgets never call QSettings themselves.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -75,6 +74,8 @@ class Settings:
     # ---- recent databases ----------------------------------------------------------
 
     def recent(self) -> list[RecentDatabase]:
+        import json  # (not at start-up: ~2 ms)
+
         raw = self._s.value(_RECENT, "[]")
         try:
             items = json.loads(str(raw))
@@ -92,6 +93,8 @@ class Settings:
         # No sync() here: it fsyncs (~10 ms). QSettings writes soon after on its own, and
         # the main window syncs on close; other Settings objects of this process see
         # the value at once (Qt shares one cache per file).
+        import json
+
         self._s.setValue(_RECENT, json.dumps([asdict(i) for i in items[:MAX_RECENT]]))
 
     def add_recent(self, path: str | Path, revision: str | None = None,

@@ -70,6 +70,28 @@ class Operation(QObject):
         self._on_success: Callable[[Any], object] | None = None
         self._on_failure: Callable[[BaseException], object] | None = None
         self._on_progress: Callable[[Step], object] | None = None
+        # What the worker emitted for this operation, for DbRunner.finish_early.
+        self._emitted: list[tuple[str, Any]] = []
+        self._ended = threading.Event()
+        self._delivered_early = False
+
+    @property
+    def runner(self) -> DbRunner:
+        parent = self.parent()
+        assert isinstance(parent, DbRunner)
+        return parent
+
+    def then(self, on_success: Callable[[Any], object] | None = None,
+             on_failure: Callable[[BaseException], object] | None = None) -> None:
+        """Set the callbacks after submitting (GUI thread): for an operation submitted
+        before its receiver existed (see wsadmin.ui.opening). If it has already been
+        delivered, the matching callback is called at once."""
+        self._on_success, self._on_failure = on_success, on_failure
+        if self.done:
+            if self.ok and on_success is not None:
+                on_success(self.result)
+            elif not self.ok and on_failure is not None and self.error is not None:
+                on_failure(self.error)
 
     def cancel(self) -> None:
         """Ask the operation to stop where that is safe (or not to start at all)."""
@@ -137,7 +159,7 @@ class DbRunner(QObject):
         op = Operation(label, self)
         op._on_success, op._on_failure, op._on_progress = on_success, on_failure, on_progress
         if with_progress:
-            kwargs["progress"] = lambda step, _op=op: self._event.emit(_op, "progress", step)
+            kwargs["progress"] = lambda step, _op=op: self._emit(_op, "progress", step)
         if with_cancel:
             kwargs["cancel"] = op.token
         with self._cond:
@@ -150,6 +172,20 @@ class DbRunner(QObject):
         if len(self._outstanding) == 1:
             self.busyChanged.emit(True)
         return op
+
+    def finish_early(self, op: Operation, timeout_ms: int) -> bool:
+        """Start-up only, before the event loop runs: wait up to `timeout_ms` for `op` to
+        end on the worker and, if it has, deliver its signals and callbacks now, in order
+        (their queued copies are then dropped). The app uses it so that the first frame
+        shows the database's status when it can be read quickly; there is no window to
+        freeze yet. Returns whether `op` was delivered."""
+        if not op._ended.wait(max(0, timeout_ms) / 1000):
+            return False
+        events = list(op._emitted)
+        op._delivered_early = True
+        for kind, payload in events:
+            self._deliver_now(op, kind, payload)
+        return True
 
     @property
     def busy(self) -> bool:
@@ -222,28 +258,42 @@ class DbRunner(QObject):
     def _run(self, task: _Task) -> None:
         op = task.op
         if op.token.cancelled:
-            self._event.emit(op, "failed", Cancelled("cancelled before it started; "
+            self._emit(op, "failed", Cancelled("cancelled before it started; "
                                                      "nothing was changed"))
             return
-        self._event.emit(op, "started", time.monotonic())
+        self._emit(op, "started", time.monotonic())
         try:
             result = task.fn(*task.args, **task.kwargs)
         except (WsadminError, Cancelled) as exc:
             log.info("%s: %s", op.label, exc)
-            self._event.emit(op, "failed", exc)
+            self._emit(op, "failed", exc)
         except Exception as exc:
             log.error("bug while running %r", op.label, exc_info=True)
-            self._event.emit(op, "failed", exc)
+            self._emit(op, "failed", exc)
         else:
-            self._event.emit(op, "succeeded", result)
+            self._emit(op, "succeeded", result)
+
+    def _emit(self, op: Operation, kind: str, payload: Any) -> None:
+        """Worker thread: queue one event of `op` for the GUI thread (and keep it for
+        finish_early)."""
+        op._emitted.append((kind, payload))
+        if kind in ("succeeded", "failed"):
+            op._ended.set()
+        self._event.emit(op, kind, payload)
 
     # ---- delivery on the GUI thread -------------------------------------------------
 
     @Slot(object, str, object)
-    def _deliver(self, op: Operation, kind: str, payload: Any) -> None:
+    def _deliver(self, op: Operation | None, kind: str, payload: Any) -> None:
+        if op is not None and op._delivered_early:
+            return
+        self._deliver_now(op, kind, payload)
+
+    def _deliver_now(self, op: Operation | None, kind: str, payload: Any) -> None:
         if kind == "stopped":
             self.stopped.emit()
             return
+        assert op is not None
         if kind == "started":
             op.running = True
             op.started_at = payload
@@ -259,6 +309,7 @@ class DbRunner(QObject):
             return
         op.running = False
         op.done = True
+        op._emitted = []
         op.finished_at = time.monotonic()
         if op.started_at is None:
             op.started_at = op.finished_at
