@@ -39,9 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # imported and built, so that its first frame can show the database's status; what
     # that frame does not need is built right after it (MainWindow.finish_startup).
     opening = None
+    switch_interval = sys.getswitchinterval()
     if path is not None:
         from wsadmin.ui.opening import start_opening
 
+        # The worker needs the GIL back after each SQLite call; by default it waits up
+        # to 5 ms for it while this thread builds the window.
+        sys.setswitchinterval(STARTUP_SWITCH_INTERVAL)
         opening = start_opening(path)
     from wsadmin.ui.main_window import MainWindow
 
@@ -49,10 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.environ.get(READY_ENV):
         _exit_when_ready(window, path is not None)
     window.show_first_screen()
+    sys.setswitchinterval(switch_interval)
     return int(app.exec())
 
 
 READY_ENV = "WSADMIN_EXIT_WHEN_READY"
+STARTUP_SWITCH_INTERVAL = 0.0005    # seconds; Python's default is 0.005
 
 
 def _spare_source_scans(modules: Sequence[str]) -> None:

@@ -36,7 +36,17 @@ COUNTED = (("users", "Users"), ("workspaces", "Workspaces"), ("dashboards", "Das
            ("connections", "Connections"), ("saved_queries", "Saved queries"))
 
 
-MUTED = "color: palette(placeholder-text);"
+# One style sheet for the whole Overview (set on its body): each widget with a sheet of
+# its own gets a style object of its own, which costs start-up time (~1.5 ms for ~20).
+STYLE = ("QFrame#card { border: 1px solid palette(mid); border-radius: 6px;"
+         " background: palette(base); }"
+         " QLabel[muted=\"true\"] { color: palette(placeholder-text); }"
+         " QLabel#problem { color: #b3261e; }")
+
+
+def mute(label: QLabel) -> None:
+    """Secondary text (captions, paths): drawn in the palette's placeholder colour."""
+    label.setProperty("muted", True)
 
 
 class Tone:
@@ -112,9 +122,7 @@ class Card(QFrame):
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("card")
-        self.setStyleSheet("QFrame#card { border: 1px solid palette(mid); border-radius: 6px;"
-                           " background: palette(base); }")
+        self.setObjectName("card")       # styled by the Overview's STYLE
         self.setAccessibleName(title)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.layout_ = QVBoxLayout(self)
@@ -127,7 +135,7 @@ class Card(QFrame):
         tfont.setWeight(QFont.Weight.DemiBold)
         tfont.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
         self.title.setFont(tfont)
-        self.title.setStyleSheet(MUTED)
+        mute(self.title)
         self.layout_.addWidget(self.title)
 
     def big_label(self, text: str = "") -> QLabel:
@@ -185,6 +193,7 @@ class OverviewView(QScrollArea):
         self.last_backup: LastBackup | None = None
         body = QWidget(self)
         body.setObjectName("overviewBody")
+        body.setStyleSheet(STYLE)
         outer = QVBoxLayout(body)
         outer.setContentsMargins(28, 22, 28, 22)
         outer.setSpacing(16)
@@ -202,7 +211,7 @@ class OverviewView(QScrollArea):
         self.path_label = QLabel("", body)
         self.path_label.setObjectName("dbPath")
         make_selectable(self.path_label)
-        self.path_label.setStyleSheet(MUTED)
+        mute(self.path_label)
         names.addWidget(self.name_label)
         names.addWidget(self.path_label)
         header.addLayout(names, 1)
@@ -211,7 +220,6 @@ class OverviewView(QScrollArea):
         self.problem_label = QLabel("", body)
         self.problem_label.setObjectName("problem")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("QLabel#problem { color: #b3261e; }")
         self.problem_label.hide()
         outer.addWidget(self.problem_label)
 
@@ -227,7 +235,7 @@ class OverviewView(QScrollArea):
         self.revision_value = self.revision_card.big_label()
         self.revision_value.setAccessibleName("Current revision")
         self.head_label = self.revision_card.detail_label()
-        self.head_label.setStyleSheet(MUTED)
+        mute(self.head_label)
         rev_row.addWidget(self.revision_value)
         rev_row.addSpacing(14)
         rev_row.addWidget(self.head_label)       # box layouts centre vertically
@@ -258,7 +266,7 @@ class OverviewView(QScrollArea):
             value.setAccessibleName(title)
             value.setObjectName(f"count_{table}")
             caption = QLabel(title, self.contents_card)
-            caption.setStyleSheet(MUTED)
+            mute(caption)
             row, col = divmod(i, 3)
             counts.addWidget(value, row * 2, col)
             counts.addWidget(caption, row * 2 + 1, col)
@@ -285,7 +293,7 @@ class OverviewView(QScrollArea):
                      ("Modified", self.modified_value))
         for row, (cap_text, field) in enumerate(file_rows):
             cap = QLabel(cap_text, self.file_card)
-            cap.setStyleSheet(MUTED)
+            mute(cap)
             file_form.addWidget(cap, row, 0)
             file_form.addWidget(field, row, 1)
         file_form.setColumnStretch(1, 1)
