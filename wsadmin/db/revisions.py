@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import wsadmin.migrations
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):     # (not a dataclass: read at GUI start-up, see FileFacts)
     id: str
     down: str | None
     title: str

@@ -12,9 +12,8 @@ import contextlib
 import sqlite3
 import struct
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from wsadmin.db.errors import (
@@ -33,8 +32,9 @@ WAL_VERSION_BYTES: Final = b"\x02\x02"   # header bytes 18-19 of a database in W
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
 
 
-@dataclass(frozen=True)
-class FileFacts:
+# Records read on every start of the GUI are NamedTuples (a frozen dataclass costs
+# ~0.6 ms to define).
+class FileFacts(NamedTuple):
     path: Path
     size: int
     empty: bool

@@ -7,9 +7,8 @@ worker (reading backup manifests, no SQL) after each status change.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QFont
@@ -86,8 +85,7 @@ def human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-@dataclass(frozen=True)
-class LastBackup:
+class LastBackup(NamedTuple):      # (not a dataclass: ~0.9 ms to define at start-up)
     path: str
     created_at: str
     revision: str | None
