@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import open_and_wait
@@ -108,8 +109,13 @@ def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: 
         assert window.overview.count_labels["users"].text() == "37"
         assert window.overview.revision_value.text() == "001"
         assert not window.startup_finished, "the rest comes after the first frame"
+        first_layout = _laid_out(window)
         # Right after it: the other views, the log, the last backup, the recent list.
         qtbot.waitUntil(lambda: window.startup_finished, timeout=5000)
+        qtbot.waitUntil(lambda: window.overview.backup_value.text() == "None yet",
+                        timeout=5000)
+        assert _laid_out(window) == first_layout, \
+            "what comes after the first frame does not move the Overview's cards"
         assert len(window.views) > 1
         assert f"Open {db.name}" in window.log.session.toPlainText(), \
             "the opening, done before the log had its widgets, is in the session log"
@@ -118,6 +124,18 @@ def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: 
         assert window.start_page.recent_list.count() == 1
     finally:
         _close_quick(window, qtbot)
+
+
+def _laid_out(window: MainWindow) -> list[tuple[int, int, int, int]]:
+    """Where the toolbar and the Overview's cards are, once pending layouts are done
+    (the first paint does them first)."""
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+    ov = window.overview
+    widgets = (window.toolbar, ov.revision_card, ov.contents_card, ov.file_card,
+               ov.backup_card, ov.health_card)
+    return [(w.mapTo(window, w.rect().topLeft()).y(), w.x(), w.width(), w.height())
+            for w in widgets]
 
 
 def test_quick_start_on_a_slow_database_shows_it_being_read(

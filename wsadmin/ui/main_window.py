@@ -79,6 +79,7 @@ MIN_SIZE = QSize(900, 600)
 DEFAULT_SIZE = QSize(1280, 800)
 REFRESH_DEBOUNCE_MS = 400
 LOG_HEIGHT = 210
+ICON_SIZE = QSize(20, 20)       # toolbar and sidebar
 ASK_AFTER_MS = 300      # closing during an operation: ask only if it is still running then
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 # Quick start with a database (`open_path`): show_first_screen waits this long for its
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self._start_page: StartPage | None = None
         self._log_attached = False
         self._when_started: list[Callable[[], object]] = []   # see _after_startup
+        self._blank: QIcon | None = None
         self._opening_at_start = open_path is not None
         self._open_op: Operation | None = None
         self.startup_finished = not defer_views
@@ -146,7 +148,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName("Views")
         self.sidebar.setFixedWidth(190)
-        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setIconSize(ICON_SIZE)
         self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
         self.sidebar.setSpacing(2)
         self.stack = QStackedWidget(db_page)
@@ -326,7 +328,18 @@ class MainWindow(QMainWindow):
 
             target.setIcon(self.std_icon(getattr(QStyle.StandardPixmap, name)))
 
+        if not self.startup_finished:
+            target.setIcon(self._blank_icon())      # keeps the toolbar's height meanwhile
         self._after_startup(apply)
+
+    def _blank_icon(self) -> QIcon:
+        if self._blank is None:
+            from PySide6.QtGui import QColor, QPixmap
+
+            pixmap = QPixmap(ICON_SIZE)
+            pixmap.fill(QColor(0, 0, 0, 0))
+            self._blank = QIcon(pixmap)
+        return self._blank
 
     def _after_startup(self, fn: Callable[[], object]) -> None:
         """Call `fn` now, or during a quick start once the first screen has been shown."""
@@ -414,7 +427,7 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar("Main toolbar", self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
-        self.toolbar.setIconSize(QSize(20, 20))
+        self.toolbar.setIconSize(ICON_SIZE)
         set_enum_property(self.toolbar, "toolButtonStyle", "ToolButtonTextBesideIcon")
         self.toolbar.addAction(self.named_actions["open"])
         self.toolbar.addAction(self.named_actions["refresh"])

@@ -365,8 +365,13 @@ class OverviewView(QScrollArea):
                     f"  {p.revision}  {p.description.rstrip('.')}" for p in status.pending))
         else:
             self.pending_label.setText("All revisions are applied.")
-        self.migrations_link.setVisible("migrations" in self.window_.views)
-        self.backups_link.setVisible("backups" in self.window_.views)
+        # During a quick start the other views come right after the first frame: show
+        # their links already, so that the cards keep their size.
+        coming = not self.window_.startup_finished
+        self.migrations_link.setVisible("migrations" in self.window_.views or coming)
+        self.backups_link.setVisible("backups" in self.window_.views or coming)
+        if self.last_backup is None and not self.backup_detail.text():
+            self.backup_detail.setText("Looking for backups…")
         for table, label in self.count_labels.items():
             count = status.counts.get(table)
             label.setText("—" if count is None else f"{count:,}")
