@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import open_and_wait
 from wsadmin.ui import opening
+from wsadmin.ui.errors import ErrorDialog
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.settings import Settings
 from wsadmin.ui.worker import DbRunner
@@ -186,14 +187,25 @@ def test_an_inspection_started_before_the_window_is_taken_over(
 
 
 def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
-        qtbot: QtBot, tmp_path: Path, shown_errors: list[Any]) -> None:
+        qtbot: QtBot, tmp_path: Path, shown_errors: list[Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "notes.db"
     bad.write_text("not a database\n" * 20)
     window = MainWindow(Settings(), defer_views=True, open_path=bad)
     qtbot.addWidget(window)
+    # The dialog is modal: it must come over the window, not before it is shown.
+    visible_when_shown: list[bool] = []
+    recording = ErrorDialog.exec            # shown_errors' recorder
+
+    def exec_and_note(dialog: ErrorDialog) -> int:
+        visible_when_shown.append(window.isVisible())
+        return recording(dialog)
+
+    monkeypatch.setattr(ErrorDialog, "exec", exec_and_note)
     window.show_first_screen()
     try:
         qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
+        assert visible_when_shown == [True]
         assert window.isVisible()
         assert window.pages.currentWidget() is window.start_page
         assert window.runner is None

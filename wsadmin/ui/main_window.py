@@ -511,9 +511,16 @@ class MainWindow(QMainWindow):
                 self.pages.setCurrentWidget(self.start_page)
             if self._opening_at_start:
                 self._finish_first_screen()
-            from wsadmin.ui import errors  # dialogs: imported on the first failure
 
-            errors.show_error(self, exc, "Cannot open this database")
+            def report() -> None:
+                from wsadmin.ui import errors  # dialogs: imported on the first failure
+
+                errors.show_error(self, exc, "Cannot open this database")
+
+            if self.isVisible():
+                report()
+            else:       # at start-up (show_first_screen): over the window, once it is shown
+                QTimer.singleShot(0, report)
 
         self.log.watch(runner)
         op.then(opened, failed)
