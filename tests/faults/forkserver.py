@@ -25,6 +25,10 @@ def work(req: dict[str, object]) -> int:
             safe_upgrade.run(str(req["db"]), backup_dir=str(req["backups"]))
         elif req["op"] == "restore":
             restore_backup(str(req["db"]), str(req["backup"]), safety_dir=str(req["backups"]))
+        elif req["op"] == "downgrade":
+            from wsadmin.db.rollback import downgrade_one
+
+            downgrade_one(str(req["db"]), backup_dir=str(req["backups"]))
         else:
             return 9
     except MigrationFailed:
@@ -40,6 +44,7 @@ def work(req: dict[str, object]) -> int:
 def main() -> None:
     # Import once, before forking.
     import wsadmin.db.restore
+    import wsadmin.db.rollback
     import wsadmin.db.safe_upgrade  # noqa: F401
     from wsadmin.db import migrate
 

@@ -1,8 +1,8 @@
-"""kill -9 at random moments during backup-then-upgrade and during restore.
+"""kill -9 at random moments during backup-then-upgrade, downgrade and restore.
 
 Afterwards the database opens, passes integrity_check, and holds either the
-old state or the new one (compared row by row with tests.builders.dump),
-never a mix; and every finished backup file verifies.
+state before the operation or the state after it (compared row by row with
+tests.builders.dump), never a mix; and every finished backup file verifies.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from tests.builders import dump
 from tests.faults.conftest import ForkServer, kill
-from wsadmin.db import safe_upgrade
+from wsadmin.db import rollback, safe_upgrade
 from wsadmin.db.backup import create_backup, verify_backup
 from wsadmin.db.demo import build_demo
 
@@ -59,13 +59,29 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             del os.environ["WSADMIN_HOME"]
         else:
             os.environ["WSADMIN_HOME"] = old_home
+    at_001 = base / "at-001.db"            # 002 downgraded: what `rollback --downgrade` makes
+    shutil.copyfile(upgraded, at_001)
+    os.environ["WSADMIN_HOME"] = str(base / "home")
+    try:
+        rollback.downgrade_one(at_001, backup_dir=base / "bak")
+    finally:
+        if old_home is None:
+            del os.environ["WSADMIN_HOME"]
+        else:
+            os.environ["WSADMIN_HOME"] = old_home
     legacy_wal = base / "legacy-wal.db"
     shutil.copyfile(legacy, legacy_wal)
     conn = sqlite3.connect(legacy_wal)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
     return {"legacy": legacy, "upgraded": upgraded, "old": normalized(legacy),
-            "new": normalized(upgraded), "base": base, "legacy_wal": legacy_wal}
+            "new": normalized(upgraded), "at_001": normalized(at_001), "base": base,
+            "legacy_wal": legacy_wal}
+
+
+# The two states each operation may leave: the one before it and the one after it.
+OUTCOMES = {"upgrade": ("old", "new"), "upgrade-wal": ("old", "new"),
+            "restore": ("new", "old"), "downgrade": ("new", "at_001")}
 
 
 def _calibrate(server: ForkServer, **req: Any) -> float:
@@ -91,13 +107,15 @@ def _run_kills(server: ForkServer, states: dict[str, Any], tmp: Path, op: str, n
             shutil.copyfile(states["legacy_wal" if op == "upgrade-wal" else "legacy"], db)
         else:
             shutil.copyfile(states["upgraded"], db)
-            req["backup"] = states["legacy_backup"]
+            if op == "restore":
+                req["backup"] = states["legacy_backup"]
         return req
 
     # The fastest of three runs: one slow run (cold cache, a busy machine) would
     # otherwise put every kill after the end of the operation.
     duration = min(_calibrate(server, **prepare(-1 - k)) for k in range(3))
-    outcomes = {"old": 0, "new": 0}
+    before, after = OUTCOMES[op]
+    outcomes = {"old": 0, "new": 0}     # old: the state before the operation
     window = duration * 1.1
     i = 0
     while i < n or (n >= 30 and not (outcomes["old"] and outcomes["new"]) and i < 3 * n):
@@ -113,7 +131,7 @@ def _run_kills(server: ForkServer, states: dict[str, Any], tmp: Path, op: str, n
         db = req["db"]
         open_and_check(db)
         got = normalized(db)
-        which = "old" if got == states["old"] else "new" if got == states["new"] else None
+        which = "old" if got == states[before] else "new" if got == states[after] else None
         assert which is not None, f"iteration {i} (seed {seed}): a mix of old and new state"
         outcomes[which] += 1
         bak = Path(req["backups"])
@@ -145,6 +163,17 @@ def test_kill_during_restore(forkserver: ForkServer, states: dict[str, Any],
 def test_kill_during_upgrade_of_a_wal_database(forkserver: ForkServer, states: dict[str, Any],
                                                tmp_path: Path) -> None:
     _run_kills(forkserver, states, tmp_path, "upgrade-wal", ITERATIONS)
+
+
+def test_kill_during_downgrade(forkserver: ForkServer, states: dict[str, Any],
+                               tmp_path: Path) -> None:
+    _run_kills(forkserver, states, tmp_path, "downgrade", ITERATIONS)
+
+
+@pytest.mark.slow
+def test_kill_during_downgrade_long(forkserver: ForkServer, states: dict[str, Any],
+                                    tmp_path: Path) -> None:
+    _run_kills(forkserver, states, tmp_path, "downgrade", LONG_ITERATIONS)
 
 
 @pytest.mark.slow
