@@ -28,6 +28,16 @@ def add_yes(parser: argparse.ArgumentParser) -> None:
                         help="do not ask for confirmation")
 
 
+FORCE_HELP = "go ahead even though another program has the database open"
+
+
+def add_change_options(parser: argparse.ArgumentParser, force_help: str = FORCE_HELP) -> None:
+    """--force, --json and --yes: the options of every command that changes a database."""
+    parser.add_argument("--force", action="store_true", help=force_help)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_yes(parser)
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.cli.common import add_change_options, confirm, print_json, print_step
 from wsadmin.cli.status import render
 from wsadmin.db import safe_upgrade
 from wsadmin.db.inspect import inspect
@@ -22,10 +22,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="print the plan (steps, backup path, revisions, row counts) and "
                         "change nothing")
-    p.add_argument("--force", action="store_true",
-                   help="go ahead even though another program has the database open")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    add_yes(p)
+    add_change_options(p)
 
 
 def register(sub: Any) -> None:

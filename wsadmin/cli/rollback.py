@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.cli.common import FORCE_HELP, add_change_options, confirm, print_json, print_step
 from wsadmin.db import rollback
 from wsadmin.db.errors import Refused
 from wsadmin.db.restore import restore_backup
@@ -22,10 +22,7 @@ def register(sub: Any) -> None:
     rb.add_argument("--accept-loss", action="store_true",
                     help="downgrade even though it destroys data that existed before the "
                          "upgrade (a reused `default` workspace)")
-    rb.add_argument("--force", action="store_true",
-                    help="go ahead even though another program has the database open")
-    rb.add_argument("--json", action="store_true", help="machine-readable output")
-    add_yes(rb)
+    add_change_options(rb)
     rb.set_defaults(func=run_rollback)
 
     rs = sub.add_parser("restore", help="put a backup back into the database (after a "
@@ -33,11 +30,8 @@ def register(sub: Any) -> None:
     rs.add_argument("db")
     rs.add_argument("backup")
     rs.add_argument("--safety-dir", metavar="DIR", help="where to write the safety backup")
-    rs.add_argument("--force", action="store_true",
-                    help="go ahead even though another program has the database open, or "
-                         "the database is too damaged for a safety backup")
-    rs.add_argument("--json", action="store_true", help="machine-readable output")
-    add_yes(rs)
+    add_change_options(rs, FORCE_HELP + ", or the database is too damaged for a safety "
+                           "backup")
     rs.set_defaults(func=run_restore)
 
 
