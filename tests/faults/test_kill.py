@@ -50,25 +50,12 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     legacy = build_demo(base / "legacy.db", users=300, state="legacy")
     upgraded = base / "upgraded.db"
     shutil.copyfile(legacy, upgraded)
-    old_home = os.environ.get("WSADMIN_HOME")
-    os.environ["WSADMIN_HOME"] = str(base / "home")
-    try:
-        safe_upgrade.run(upgraded, backup_dir=base / "bak")
-    finally:
-        if old_home is None:
-            del os.environ["WSADMIN_HOME"]
-        else:
-            os.environ["WSADMIN_HOME"] = old_home
     at_001 = base / "at-001.db"            # 002 downgraded: what `rollback --downgrade` makes
-    shutil.copyfile(upgraded, at_001)
-    os.environ["WSADMIN_HOME"] = str(base / "home")
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WSADMIN_HOME", str(base / "home"))
+        safe_upgrade.run(upgraded, backup_dir=base / "bak")
+        shutil.copyfile(upgraded, at_001)
         rollback.downgrade_one(at_001, backup_dir=base / "bak")
-    finally:
-        if old_home is None:
-            del os.environ["WSADMIN_HOME"]
-        else:
-            os.environ["WSADMIN_HOME"] = old_home
     legacy_wal = base / "legacy-wal.db"
     shutil.copyfile(legacy, legacy_wal)
     conn = sqlite3.connect(legacy_wal)
