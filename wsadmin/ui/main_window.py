@@ -102,13 +102,13 @@ class MainWindow(QMainWindow):
         database is being opened, the last-backup lookup) is built by `finish_startup`,
         called after the first screen has been painted (`show_first_screen`).
 
-        `open_path`: open this database at once, on the Overview. The inspection starts
-        once the widgets are built (during, the worker's Python would only share the GIL
-        with them). `show_first_screen` waits for it briefly (FIRST_STATUS_WAIT_MS) so
-        that the first frame shows the status, or the start page and the error; a slower
-        database is shown as being read until its status arrives. `opening`: that
+        `open_path`: open this database at once, on the Overview. `opening`: its
         inspection, already submitted with `wsadmin.ui.opening.start_opening` (the app
-        does so before importing this module, to read while the window is built)."""
+        does so before importing this module, so that the worker reads the database
+        while the window is built); without it, the inspection starts here.
+        `show_first_screen` waits for it briefly (FIRST_STATUS_WAIT_MS) so that the first
+        frame shows the status, or the start page and the error; a slower database is
+        shown as being read until its status arrives."""
         super().__init__(parent)
         self.settings = settings or Settings()
         self.runner: DbRunner | None = None
