@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPEAT = 5
+REPEAT = 9
 USERS = 20_000
 
 BASELINE = """
