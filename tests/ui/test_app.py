@@ -257,3 +257,33 @@ def test_first_screen_avoids_known_start_up_costs(demo_db: DemoDb, tmp_path: Pat
     assert "Qt namespace enums before ready: False" in done.stdout, report
     assert "QStyle enums before ready: False" in done.stdout, report
     assert "sources read before ready: []" in done.stdout, report
+
+
+FIRST_PAINT_PROBE = """
+import enum, os, sys
+created = []
+_create = enum.EnumType._create_
+def recording(cls, *args, **kwargs):
+    made = _create(cls, *args, **kwargs)
+    created.append(made.__qualname__)
+    return made
+enum.EnumType._create_ = recording
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from wsadmin.ui.main_window import MainWindow
+window = MainWindow(defer_views=True, open_path=sys.argv[1])
+window.show_first_screen()
+window.grab()
+print("Qt namespace enums after the first paint:", "AlignmentFlag" in created, flush=True)
+os._exit(0)
+"""
+
+
+def test_first_paint_does_not_create_the_qt_namespace_enums(demo_db: DemoDb,
+                                                             tmp_path: Path) -> None:
+    """The Overview paints its cards and badge itself; some QPainter/QBrush/QPen
+    overloads would create the `Qt` enums (~12 ms) on the first frame."""
+    db = demo_db("001")
+    done = run_app([sys.executable, "-c", FIRST_PAINT_PROBE, str(db)], tmp_path / "home")
+    assert "Qt namespace enums after the first paint: False" in done.stdout, \
+        done.stdout + done.stderr
