@@ -59,8 +59,11 @@ def no_leaked_runner_threads() -> Iterator[None]:
 def runner(qtbot: QtBot) -> Iterator[DbRunner]:
     r = DbRunner()
     yield r
-    assert r.wait_idle(10_000), "an operation was still running at the end of the test"
-    qtbot.waitUntil(lambda: not r.busy, timeout=5000)
+    try:
+        assert r.wait_idle(10_000), "an operation was still running at the end of the test"
+        qtbot.waitUntil(lambda: not r.busy, timeout=5000)
+    finally:
+        r.request_stop()    # even after a failure: a live runner thread would hang pytest
     r.shutdown()
     r.deleteLater()
 
@@ -88,10 +91,16 @@ def make_window(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
 
     yield make
     for window in made:
-        _settle(window, qtbot)
-        window.close()
-        if window.runner is not None:   # the close was refused: release anyway
-            window._release_runner()
+        try:
+            _settle(window, qtbot)
+        finally:
+            # Even when the test failed with an operation still running: its runner must
+            # stop once that operation ends, or its thread would keep pytest from exiting.
+            window.close()
+            if window.runner is not None:   # the close was refused: release anyway
+                window._release_runner()
+            if window._opening is not None:
+                window._opening.request_stop()
 
 
 @pytest.fixture
