@@ -212,3 +212,20 @@ def test_then_sets_callbacks_late_or_calls_them_at_once(qtbot: QtBot, runner: Db
     qtbot.waitUntil(lambda: failed.done, timeout=5000)
     failed.then(seen.append, lambda exc: seen.append(type(exc).__name__))
     assert seen == [1, "DatabaseLocked"]
+
+
+def test_finish_early_skips_what_the_event_loop_already_delivered(
+        qtbot: QtBot, runner: DbRunner) -> None:
+    release = threading.Event()
+    events: list[str] = []
+    runner.operationStarted.connect(lambda label: events.append(f"started {label}"))
+    runner.operationFinished.connect(lambda label, ok: events.append(f"finished {ok}"))
+    op = runner.submit(lambda: release.wait(10) and 3, label="half",
+                       on_success=lambda value: events.append(f"result {value}"))
+    qtbot.waitUntil(lambda: events == ["started half"], timeout=5000)
+    release.set()
+    assert runner.finish_early(op, 5000)
+    assert events == ["started half", "result 3", "finished True"]
+    assert runner.finish_early(op, 0), "an operation already delivered"
+    qtbot.wait(50)
+    assert events == ["started half", "result 3", "finished True"]

@@ -73,6 +73,7 @@ class Operation(QObject):
         # What the worker emitted for this operation, for DbRunner.finish_early.
         self._emitted: list[tuple[str, Any]] = []
         self._ended = threading.Event()
+        self._delivered = 0                 # how many of them reached the GUI thread
         self._delivered_early = False
 
     @property
@@ -179,9 +180,11 @@ class DbRunner(QObject):
         (their queued copies are then dropped). The app uses it so that the first frame
         shows the database's status when it can be read quickly; there is no window to
         freeze yet. Returns whether `op` was delivered."""
+        if op.done:
+            return True
         if not op._ended.wait(max(0, timeout_ms) / 1000):
             return False
-        events = list(op._emitted)
+        events = op._emitted[op._delivered:]     # some may have been delivered already
         op._delivered_early = True
         for kind, payload in events:
             self._deliver_now(op, kind, payload)
@@ -285,8 +288,10 @@ class DbRunner(QObject):
 
     @Slot(object, str, object)
     def _deliver(self, op: Operation | None, kind: str, payload: Any) -> None:
-        if op is not None and op._delivered_early:
-            return
+        if op is not None:
+            if op._delivered_early:
+                return
+            op._delivered += 1
         self._deliver_now(op, kind, payload)
 
     def _deliver_now(self, op: Operation | None, kind: str, payload: Any) -> None:
