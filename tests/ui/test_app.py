@@ -214,7 +214,9 @@ def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
         _close_quick(window, qtbot)
 
 
-FIRST_SCREEN_PROBE = """
+# Probes run in a fresh interpreter (this one has every enum already); they record
+# the Python enums PySide6 creates.
+RECORD_ENUMS = """
 import enum, os, sys
 created = []
 _create = enum.EnumType._create_
@@ -223,6 +225,9 @@ def recording(cls, *args, **kwargs):
     created.append(made.__qualname__)
     return made
 enum.EnumType._create_ = recording
+"""
+
+FIRST_SCREEN_PROBE = RECORD_ENUMS + """
 import linecache
 read_sources = []
 _update = linecache.updatecache
@@ -259,15 +264,7 @@ def test_first_screen_avoids_known_start_up_costs(demo_db: DemoDb, tmp_path: Pat
     assert "sources read before ready: []" in done.stdout, report
 
 
-FIRST_PAINT_PROBE = """
-import enum, os, sys
-created = []
-_create = enum.EnumType._create_
-def recording(cls, *args, **kwargs):
-    made = _create(cls, *args, **kwargs)
-    created.append(made.__qualname__)
-    return made
-enum.EnumType._create_ = recording
+FIRST_PAINT_PROBE = RECORD_ENUMS + """
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from wsadmin.ui.main_window import MainWindow
