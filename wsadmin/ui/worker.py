@@ -74,7 +74,6 @@ class Operation(QObject):
         self._emitted: list[tuple[str, Any]] = []
         self._ended = threading.Event()
         self._delivered = 0                 # how many of them reached the GUI thread
-        self._delivered_early = False
 
     @property
     def runner(self) -> DbRunner:
@@ -184,9 +183,9 @@ class DbRunner(QObject):
             return True
         if not op._ended.wait(max(0, timeout_ms) / 1000):
             return False
-        events = op._emitted[op._delivered:]     # some may have been delivered already
-        op._delivered_early = True
-        for kind, payload in events:
+        # Some may have been delivered already; the queued copies of the others arrive
+        # once `op` is done, and _deliver drops them.
+        for kind, payload in op._emitted[op._delivered:]:
             self._deliver_now(op, kind, payload)
         return True
 
@@ -289,7 +288,7 @@ class DbRunner(QObject):
     @Slot(object, str, object)
     def _deliver(self, op: Operation | None, kind: str, payload: Any) -> None:
         if op is not None:
-            if op._delivered_early:
+            if op.done:             # delivered by finish_early
                 return
             op._delivered += 1
         self._deliver_now(op, kind, payload)
