@@ -712,11 +712,8 @@ class PruneDialog(QDialog):
 
 def install(window: Any) -> BackupsView:
     """Add the Backups view and the Back up now action (Ctrl+B) of the Database menu."""
-    from PySide6.QtWidgets import QStyle
-
     view = BackupsView(window)
-    sp = QStyle.StandardPixmap
-    window.add_view("backups", "Backups", view, icon=window.std_icon(sp.SP_DriveHDIcon),
+    window.add_view("backups", "Backups", view, icon="SP_DriveHDIcon",
                     tooltip="Backups of this database: back up, verify, restore, prune")
 
     def back_up_now() -> None:
@@ -725,7 +722,7 @@ def install(window: Any) -> BackupsView:
 
     action = window.make_action("backup", "&Back up now", back_up_now, shortcut="Ctrl+B",
                                 tip="Write a verified backup of the database now",
-                                icon=window.std_icon(sp.SP_DialogSaveButton))
+                                icon="SP_DialogSaveButton")
     window.add_toolbar_action("backup", action)
     menu = window.menus.get("database")
     if menu is not None:

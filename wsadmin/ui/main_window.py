@@ -7,12 +7,14 @@ Views (one panel a module) are registered in `MainWindow._install_views()`, the
 one function other modules' authors edit here::
 
     from wsadmin.ui.backups_view import BackupsView
-    self.add_view("backups", "Backups", BackupsView(self), icon=icon("backups"),
+    self.add_view("backups", "Backups", BackupsView(self), icon="SP_DriveHDIcon",
                   tooltip="Backups of this database")
 
 * `add_view(key, title, widget, icon=None, tooltip=None)` adds a page to the
   sidebar and the view stack (in call order); `show_view(key)` switches to it;
   `views` maps keys to widgets (scripts/screenshots.py iterates over it).
+  `icon` (here and in `make_action`) is a QIcon or the name of a standard icon
+  of the style (`QStyle.StandardPixmap`), set once the first frame is shown.
 * A view talks to the database only through `self.runner` (a
   `wsadmin.ui.worker.DbRunner`; None while no database is open) or, simpler,
   `self.run(fn, *args, label=..., on_success=...)`, which also reports
@@ -177,8 +179,8 @@ class MainWindow(QMainWindow):
         self._debounce.timeout.connect(self._auto_refresh)
 
         self.overview = OverviewView(self)
-        self.add_view("overview", "Overview", self.overview, tooltip="Where this database stands")
-        self._set_std_icon(self.sidebar.item(0), "SP_FileDialogInfoView")
+        self.add_view("overview", "Overview", self.overview, icon="SP_FileDialogInfoView",
+                      tooltip="Where this database stands")
         self._views_installed = False
         if not defer_views:
             self.install_views()
@@ -279,12 +281,16 @@ class MainWindow(QMainWindow):
 
     # ---- registry --------------------------------------------------------------------
 
-    def add_view(self, key: str, title: str, widget: QWidget, icon: QIcon | None = None,
+    def add_view(self, key: str, title: str, widget: QWidget, icon: QIcon | str | None = None,
                  tooltip: str | None = None) -> None:
+        """`icon`: a QIcon, or the name of one of the style's standard icons
+        ("SP_DriveHDIcon"), which a quick start sets after the first frame."""
         if key in self.views:
             raise ValueError(f"a view named {key!r} is already registered")
         self.views[key] = widget
-        item = QListWidgetItem(icon or QIcon(), title)
+        item = QListWidgetItem(icon if isinstance(icon, QIcon) else QIcon(), title)
+        if isinstance(icon, str):
+            self._set_std_icon(item, icon)
         item.setData(VIEW_KEY_ROLE, key)
         item.setSizeHint(QSize(0, 36))
         if tooltip:
@@ -352,10 +358,13 @@ class MainWindow(QMainWindow):
 
     def make_action(self, key: str, text: str, slot: Callable[[], object], *,
                     shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                    tip: str = "", icon: QIcon | None = None) -> QAction:
+                    tip: str = "", icon: QIcon | str | None = None) -> QAction:
         """An action named `action_<key>` whose tooltip shows its shortcut; not registered
-        (views register theirs with add_toolbar_action or named_actions)."""
-        action = QAction(icon or QIcon(), text, self)
+        (views register theirs with add_toolbar_action or named_actions). `icon` as in
+        add_view."""
+        action = QAction(icon if isinstance(icon, QIcon) else QIcon(), text, self)
+        if isinstance(icon, str):
+            self._set_std_icon(action, icon)
         action.setObjectName(f"action_{key}")
         if shortcut is not None:
             # (not QKeySequence(<a QKeySequence>): that overload creates the `Qt` enums)
@@ -370,7 +379,8 @@ class MainWindow(QMainWindow):
 
     def _action(self, key: str, text: str, slot: Callable[[], object], *,
                 shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-                tip: str = "", icon: QIcon | None = None, db_only: bool = False) -> QAction:
+                tip: str = "", icon: QIcon | str | None = None, db_only: bool = False
+                ) -> QAction:
         action = self.make_action(key, text, slot, shortcut=shortcut, tip=tip, icon=icon)
         self.named_actions[key] = action
         if db_only:
@@ -379,18 +389,20 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self._action("open", "&Open…", self.open_dialog, shortcut=QKeySequence.StandardKey.Open,
-                     tip="Open an app_metadata.db")
+                     tip="Open an app_metadata.db", icon="SP_DialogOpenButton")
         self._action("demo", "Create &demo database…", self.create_demo,
-                     tip="Create a demo database to try wsadmin on")
+                     tip="Create a demo database to try wsadmin on", icon="SP_FileIcon")
         self._action("close_db", "&Close database", self.close_database,
                      shortcut=QKeySequence.StandardKey.Close, tip="Close this database",
                      db_only=True)
         self._action("quit", "&Quit", self.close, shortcut=QKeySequence("Ctrl+Q"),
                      tip="Quit wsadmin")
         self._action("refresh", "&Refresh", self.refresh, shortcut=QKeySequence("F5"),
-                     tip="Read the database's status again", db_only=True)
+                     tip="Read the database's status again", icon="SP_BrowserReload",
+                     db_only=True)
         self._action("guide", "wsadmin &user guide", self.open_user_guide,
-                     shortcut=QKeySequence("F1"), tip="Open the user guide")
+                     shortcut=QKeySequence("F1"), tip="Open the user guide",
+                     icon="SP_DialogHelpButton")
         self._action("about", "&About wsadmin", self.about, tip="Version and licence")
         self.named_actions["quit"].setMenuRole(QAction.MenuRole.QuitRole)
         self.named_actions["about"].setMenuRole(QAction.MenuRole.AboutRole)
@@ -398,11 +410,8 @@ class MainWindow(QMainWindow):
         log_toggle.setText("&Log")
         set_shortcut(log_toggle, QKeySequence("Ctrl+L"))
         log_toggle.setToolTip("Show or hide the log of this session (Ctrl+L)")
+        self._set_std_icon(log_toggle, "SP_FileDialogDetailedView")
         self.named_actions["log"] = log_toggle
-        for key, name in (("open", "SP_DialogOpenButton"), ("demo", "SP_FileIcon"),
-                          ("refresh", "SP_BrowserReload"), ("guide", "SP_DialogHelpButton"),
-                          ("log", "SP_FileDialogDetailedView")):
-            self._set_std_icon(self.named_actions[key], name)
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")

@@ -179,12 +179,10 @@ class MigrationsView(QWidget):
         head.setSpacing(10)
         titles = QVBoxLayout()
         titles.setSpacing(2)
-        title = QLabel("Migrations", self)
+        from wsadmin.ui.op_dialog import heading_label
+
+        title = heading_label("Migrations", self, 1.5)
         title.setObjectName("viewTitle")
-        tfont = title.font()
-        tfont.setPointSizeF(tfont.pointSizeF() * 1.5)
-        tfont.setBold(True)
-        title.setFont(tfont)
         self.summary = QLabel("No database open", self)
         self.summary.setObjectName("migrationSummary")
         self.summary.setWordWrap(True)
@@ -322,11 +320,8 @@ class MigrationsView(QWidget):
 
 def install(window: Any) -> MigrationsView:
     """Add the Migrations view, its menu entries and the toolbar's Roll back button."""
-    from PySide6.QtWidgets import QStyle
-
     view = MigrationsView(window)
-    sp = QStyle.StandardPixmap
-    window.add_view("migrations", "Migrations", view, icon=window.std_icon(sp.SP_ArrowUp),
+    window.add_view("migrations", "Migrations", view, icon="SP_ArrowUp",
                     tooltip="Revisions, Back up and upgrade, Roll back")
 
     def upgrade_now() -> None:
@@ -336,11 +331,11 @@ def install(window: Any) -> MigrationsView:
     upgrade = window.make_action(
         "upgrade", "Back up and &upgrade…", upgrade_now, shortcut="Ctrl+U",
         tip="Back up the database, then upgrade it to the newest revision",
-        icon=window.std_icon(sp.SP_ArrowUp))
+        icon="SP_ArrowUp")
     rollback = window.make_action(
         "rollback", "Roll &back…", view.open_rollback,
         tip="Downgrade one revision or restore a backup; shows what each discards",
-        icon=window.std_icon(sp.SP_ArrowBack))
+        icon="SP_ArrowBack")
     window.add_toolbar_action("rollback", rollback)
     window.named_actions["upgrade"] = upgrade
     view.upgrade_action = upgrade
