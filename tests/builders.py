@@ -8,6 +8,8 @@ break them with plain SQL to set up a finding.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,15 @@ def execute(path: Path, *statements: str, params: Sequence[Any] = ()) -> None:
             conn.execute(sql, params) if params else conn.executescript(sql)
     finally:
         conn.close()
+
+
+def die_while_writing(path: Path, *statements: str) -> None:
+    """Run `statements` (Python lines using `c`, an autocommit connection to `path`) in a
+    child process that then kills itself with SIGKILL: a writer that died mid-work, as
+    it leaves the journal or -wal behind."""
+    lines = ["import os, sqlite3", f"c = sqlite3.connect({str(path)!r}, isolation_level=None)",
+             *statements, "os.kill(os.getpid(), 9)"]
+    subprocess.run([sys.executable, "-c", "\n".join(lines)], check=False)
 
 
 def dump(path: Path) -> dict[str, Any]:

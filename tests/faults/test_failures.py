@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import wsadmin.db.contract
-from tests.builders import dump, execute, make_at, make_legacy, user
+from tests.builders import die_while_writing, dump, execute, make_at, make_legacy, user
 from tests.faults.test_kill import normalized
 from wsadmin.cli import main
 from wsadmin.db import audit, safe_upgrade
@@ -167,12 +167,10 @@ def test_stale_hot_journal_is_rolled_back_before_the_upgrade(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = legacy_db(tmp_path)
     before = dump(db)
-    writer = (f"import os, sqlite3\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-              "c.execute('PRAGMA cache_size=1')\nc.execute('BEGIN')\n"
-              "c.execute(\"UPDATE users SET username = username || '-x'\")\n"
-              "c.execute(\"INSERT INTO dashboards (title) SELECT 'junk' || id FROM users\")\n"
-              "os.kill(os.getpid(), 9)\n")
-    subprocess.run([sys.executable, "-c", writer], check=False)
+    die_while_writing(db, "c.execute('PRAGMA cache_size=1')", "c.execute('BEGIN')",
+                      "c.execute(\"UPDATE users SET username = username || '-x'\")",
+                      "c.execute(\"INSERT INTO dashboards (title) "
+                      "SELECT 'junk' || id FROM users\")")
     journal = db.with_name(db.name + "-journal")
     assert journal.exists() and journal.stat().st_size > 0
     plan_code = main(["upgrade", str(db), "--dry-run"])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import dump, make_legacy, user
+from tests.builders import die_while_writing, dump, make_legacy, user
 from wsadmin.db import audit
 from wsadmin.db.backup import create_backup, verify_backup
 from wsadmin.db.errors import Refused
@@ -56,13 +56,10 @@ def test_restore_over_a_stale_wal_with_committed_rows(tmp_path: Path) -> None:
     wanted = dump(db)
     # A writer commits 50 rows into the -wal (no checkpoint) and is killed: the -wal
     # holds committed frames that a rename-based restore would replay over the backup.
-    code = (f"import os, sqlite3\nc = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
-            "c.execute('PRAGMA wal_autocheckpoint=0')\n"
-            "for i in range(2, 52):\n"
-            "    c.execute('INSERT INTO users (id, username, hashed_password) "
-            "VALUES (?, ?, ?)', (i, f'u{i}', 'x'))\n"
-            "os.kill(os.getpid(), 9)\n")
-    subprocess.run([sys.executable, "-c", code], check=False)
+    die_while_writing(db, "c.execute('PRAGMA wal_autocheckpoint=0')",
+                      "for i in range(2, 52):\n"
+                      "    c.execute('INSERT INTO users (id, username, hashed_password) "
+                      "VALUES (?, ?, ?)', (i, f'u{i}', 'x'))")
     wal = db.with_name(db.name + "-wal")
     assert wal.exists() and wal.stat().st_size > 0
     assert rows(db, "SELECT COUNT(*) FROM users") == [(51,)]
