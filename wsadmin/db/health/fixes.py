@@ -282,16 +282,23 @@ def plan_add_membership(conn: sqlite3.Connection, facts: Facts, params: Params) 
     return Plan(standard_steps(conn, "add_membership"))
 
 
+def _pick_for_each(conn: sqlite3.Connection, table: str, columns: str, key: str, pick: str,
+                   scope: str) -> int:
+    """For each row of `scope` (a FROM ... WHERE clause), put (its `key`, the value the
+    `pick` subquery chooses) into temp `table` (`columns`), skipping rows the subquery
+    finds nothing for; returns how many were skipped."""
+    conn.execute(f"INSERT INTO temp.{table} ({columns}) SELECT k, picked FROM ("
+                 f"SELECT {key} AS k, ({pick}) AS picked {scope}) WHERE picked IS NOT NULL")
+    return int(scalar(conn, f"SELECT COUNT(*) {scope}")) - _count(conn, table)
+
+
 def plan_switch_workspace(conn: sqlite3.Connection, facts: Facts, params: Params) -> Plan:
     reset_temp(conn)
-    conn.execute(
-        "INSERT INTO temp.fix_users (user_id, workspace_id) SELECT id, target FROM ("
-        "SELECT u.id AS id, (SELECT m.workspace_id FROM workspace_members AS m "
-        "  JOIN workspaces AS w2 ON w2.id = m.workspace_id WHERE m.user_id = u.id "
-        "  ORDER BY m.created_at, m.workspace_id LIMIT 1) AS target "
-        f"{NOT_MEMBER_OF_CURRENT}) WHERE target IS NOT NULL")
-    total = int(scalar(conn, f"SELECT COUNT(*) {NOT_MEMBER_OF_CURRENT}"))
-    skipped = total - _count(conn, "fix_users")
+    skipped = _pick_for_each(
+        conn, "fix_users", "user_id, workspace_id", "u.id",
+        "SELECT m.workspace_id FROM workspace_members AS m "
+        "JOIN workspaces AS w2 ON w2.id = m.workspace_id WHERE m.user_id = u.id "
+        "ORDER BY m.created_at, m.workspace_id LIMIT 1", NOT_MEMBER_OF_CURRENT)
     notes = [f"{skipped} user(s) belong to no workspace and are left as they are "
              "(use the add_membership fix for them)"] if skipped else []
     return Plan(standard_steps(conn, "switch"), skipped, notes)
@@ -325,14 +332,11 @@ WITHOUT_ADMIN: Final = (
 
 def plan_promote_oldest(conn: sqlite3.Connection, facts: Facts, params: Params) -> Plan:
     reset_temp(conn)
-    conn.execute(
-        "INSERT INTO temp.fix_roles (workspace_id, user_id) SELECT id, member FROM ("
-        "SELECT w.id AS id, (SELECT m.user_id FROM workspace_members AS m "
-        "  JOIN users AS u ON u.id = m.user_id WHERE m.workspace_id = w.id "
-        "  ORDER BY m.created_at, m.user_id LIMIT 1) AS member "
-        f"{WITHOUT_ADMIN}) WHERE member IS NOT NULL")
-    total = int(scalar(conn, f"SELECT COUNT(*) {WITHOUT_ADMIN}"))
-    skipped = total - _count(conn, "fix_roles")
+    skipped = _pick_for_each(
+        conn, "fix_roles", "workspace_id, user_id", "w.id",
+        "SELECT m.user_id FROM workspace_members AS m "
+        "JOIN users AS u ON u.id = m.user_id WHERE m.workspace_id = w.id "
+        "ORDER BY m.created_at, m.user_id LIMIT 1", WITHOUT_ADMIN)
     notes = [f"{skipped} workspace(s) have no member to promote (use the promote_user fix)"
              ] if skipped else []
     return Plan(standard_steps(conn, "promote"), skipped, notes)
