@@ -72,25 +72,27 @@ def _settle(window: MainWindow, qtbot: QtBot) -> None:
     for r in (window.runner, window._opening):
         if r is not None:
             assert r.wait_idle(20_000), "an operation was still running at the end of the test"
-    qtbot.waitUntil(lambda: window._opening is None
-                    and (window.runner is None or not window.runner.busy), timeout=10_000)
+    def settled() -> bool:
+        runner = window.runner
+        assert window._opening is None and (runner is None or not runner.busy), (
+            f"opening: {window._opening}, still outstanding: "
+            f"{runner.operations if runner is not None else None}")
+        return True
+
+    qtbot.waitUntil(settled, timeout=10_000)
 
 
 @pytest.fixture
 def make_window(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
-    """Main windows that are closed (runner shut down) after the test."""
-    made: list[MainWindow] = []
+    """Main windows that are closed (runner shut down) after the test.
 
-    def make() -> MainWindow:
-        window = MainWindow(Settings())
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        made.append(window)
-        return window
+    pytest-qt closes and deletes the widgets given to `qtbot.addWidget` before fixtures
+    are torn down; a window deleted while a background read (a refresh after the file
+    changed, the last-backup lookup) was still on its way would take its runner's
+    QObject with it and leave the runner thread running. So the window is settled in
+    pytest-qt's `before_close_func`, before that close."""
 
-    yield make
-    for window in made:
+    def finish(window: MainWindow) -> None:
         try:
             _settle(window, qtbot)
         finally:
@@ -101,6 +103,15 @@ def make_window(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
                 window._release_runner()
             if window._opening is not None:
                 window._opening.request_stop()
+
+    def make() -> MainWindow:
+        window = MainWindow(Settings())
+        qtbot.addWidget(window, before_close_func=finish)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    yield make
 
 
 @pytest.fixture
