@@ -33,7 +33,8 @@ COMMAND_MODULES = (
     "wsadmin.cli.gui",
 )
 
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_BUG, EXIT_NOT_RESTORED = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130     # the shell's convention for a command stopped by SIGINT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C: never a traceback. The services say what state the database is in
+        # (a change interrupted before its commit is rolled back whole).
+        print(f"wsadmin: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not [a for a in args_list if a != "--debug"]:
         from wsadmin.cli.gui import open_gui
@@ -83,23 +94,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     import logging
 
-    from wsadmin.db.errors import MigrationFailed, WsadminError
+    from wsadmin.db.errors import WsadminError
     from wsadmin.db.progress import Cancelled
 
     try:
         return int(args.func(args) or 0)
-    except MigrationFailed as exc:
-        if args.debug:
-            raise
-        print(f"wsadmin: error: {exc.one_line()}", file=sys.stderr)
-        return EXIT_FAILED
     except WsadminError as exc:
         if args.debug:
             raise
         print(f"wsadmin: error: {exc.one_line()}", file=sys.stderr)
-        return getattr(exc, "exit_code", EXIT_REFUSED)
-    except (Cancelled, KeyboardInterrupt) as exc:
-        print(f"wsadmin: cancelled: {exc or 'interrupted'}", file=sys.stderr)
+        # 1: failed, the database is as it was; 2: refused, nothing written;
+        # 4: failed and not put back (the message says what to restore).
+        return exc.exit_code
+    except Cancelled as exc:
+        print(f"wsadmin: cancelled: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:
         # `wsadmin status DB | head`: the reader left; that is not an error. Point

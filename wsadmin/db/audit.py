@@ -4,6 +4,13 @@ One JSON object per line in `<data dir>/audit.jsonl`, where the data dir is
 $WSADMIN_HOME if set, else the platform's per-user data folder. Appends are a
 single write() of one line on a file opened with O_APPEND, so concurrent
 wsadmin processes do not interleave within a line.
+
+A change is audited in two lines sharing an `id`: its intent (`outcome`
+"started"), written before anything is changed, and its outcome, written once
+it is known. An audit log that cannot be written refuses the change before it
+starts (`begin` raises AuditUnavailable); once the database has changed, a
+failure to write the outcome is logged as a warning and never turns a
+finished change into a failed one.
 """
 
 from __future__ import annotations
@@ -11,14 +18,25 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import logging
 import os
+import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import wsadmin
+from wsadmin.db.errors import Refused
 
 AUDIT_FILE = "audit.jsonl"
+STARTED = "started"
+_log = logging.getLogger("wsadmin.audit")
+
+
+class AuditUnavailable(Refused):
+    """The audit log cannot be written, so no change may start."""
+
+    hint = "set WSADMIN_HOME to a folder you can write to; nothing was changed"
 
 
 def data_dir() -> Path:
@@ -41,13 +59,9 @@ def os_user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
-def record(action: str, database: str | Path, outcome: str, **fields: Any) -> dict[str, Any]:
-    """Append one entry. `outcome` is e.g. "ok", "failed-restored", "refused".
-
-    Typical fields: from_revision, to_revision, backup, counts_before,
-    counts_after, message. Values must be JSON-serialisable.
-    """
-    entry: dict[str, Any] = {
+def _entry(action: str, database: str | Path, outcome: str, fields: Mapping[str, Any]
+           ) -> dict[str, Any]:
+    return {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "user": os_user(),
         "database": str(Path(database).resolve()),
@@ -56,6 +70,9 @@ def record(action: str, database: str | Path, outcome: str, **fields: Any) -> di
         "tool_version": wsadmin.__version__,
         **fields,
     }
+
+
+def _append(entry: Mapping[str, Any]) -> None:
     path = audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode()
@@ -65,6 +82,66 @@ def record(action: str, database: str | Path, outcome: str, **fields: Any) -> di
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def ensure_writable() -> None:
+    """Refuse (AuditUnavailable) unless an entry could be appended now."""
+    path = audit_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    except OSError as exc:
+        raise AuditUnavailable(f"the audit log {path} cannot be written "
+                               f"({exc.strerror or exc})") from exc
+
+
+class Intent:
+    """A change whose intent is in the log; `done()` appends its outcome."""
+
+    def __init__(self, action: str, database: str, fields: Mapping[str, Any]) -> None:
+        self.action, self.database = action, database
+        self.fields = dict(fields)      # the id and what the intent said
+        self.id = str(fields["id"])
+
+    def done(self, outcome: str, **fields: Any) -> bool:
+        """Append the outcome (each line complete: the intent's fields, then these);
+        on failure warn and return False, never raise."""
+        entry = _entry(self.action, self.database, outcome, {**self.fields, **fields})
+        try:
+            _append(entry)
+        except OSError as exc:
+            _log.warning("the %s of %s ended (%s) but the audit log %s could not be written: "
+                         "%s", self.action, self.database, outcome, audit_path(),
+                         exc.strerror or exc)
+            return False
+        return True
+
+
+def begin(action: str, database: str | Path, **fields: Any) -> Intent:
+    """Append the intent of a change before it starts; AuditUnavailable if impossible."""
+    fields = {"id": secrets.token_hex(8), **fields}
+    entry = _entry(action, database, STARTED, fields)
+    try:
+        _append(entry)
+    except OSError as exc:
+        raise AuditUnavailable(f"the audit log {audit_path()} cannot be written "
+                               f"({exc.strerror or exc})") from exc
+    return Intent(action, str(entry["database"]), fields)
+
+
+def record(action: str, database: str | Path, outcome: str, **fields: Any) -> dict[str, Any]:
+    """Append one entry of something that is not a change in progress (a refusal, a
+    prune). `outcome` is e.g. "ok", "refused". A failed write is only a warning.
+
+    Typical fields: from_revision, to_revision, backup, counts_before,
+    counts_after, message. Values must be JSON-serialisable.
+    """
+    entry = _entry(action, database, outcome, fields)
+    try:
+        _append(entry)
+    except OSError as exc:
+        _log.warning("the audit log %s could not be written: %s", audit_path(),
+                     exc.strerror or exc)
     return entry
 
 

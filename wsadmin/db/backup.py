@@ -292,7 +292,13 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
     `locking_mode=EXCLUSIVE` from backup to upgrade (rule 7). It is left open.
     """
     src_path = Path(db)
-    facts = check_file(src_path)
+    if connection is None:
+        facts = check_file(src_path)
+        empty, size, wal = facts.empty, facts.size, facts.wal_mode
+    else:
+        # Never check the file itself while SQLite has it open here: closing a second
+        # descriptor would drop the locks `connection` holds. Ask SQLite instead.
+        empty, size, wal = _facts_through(connection, src_path)
     dest_dir = (Path(folder) if folder is not None else default_backup_folder(src_path)).absolute()
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
@@ -308,12 +314,11 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
         except OSError as exc:
             raise _folder_error(exc, dest_dir) from exc
         try:
-            if facts.empty:
+            if empty:
                 snapshot, jmode, taken = Snapshot(None, [], {}), None, dt.datetime.now(dt.UTC)
             else:
                 snapshot, jmode, taken = _copy(src_path, tmp, busy_timeout, cancel, step,
-                                               facts.size, wal=facts.wal_mode,
-                                               connection=connection)
+                                               size, wal=wal, connection=connection)
             final = backup_path_for(src_path, snapshot.revision, dest_dir, taken)
             step.detail = str(final)
         except BaseException:
@@ -321,7 +326,7 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
             raise
     with reporter.step("verify", "Verify the backup") as step:
         try:
-            digest = _verify_new(tmp, snapshot, facts.empty, cancel)
+            digest = _verify_new(tmp, snapshot, empty, cancel)
             size = tmp.stat().st_size
             info = BackupInfo(
                 path=str(final),
@@ -357,6 +362,18 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
             raise
         step.detail = "verified: " + ", ".join(f"{t} {n:,}" for t, n in snapshot.counts.items())
     return info
+
+
+def _facts_through(conn: sqlite3.Connection, path: Path) -> tuple[bool, int, bool]:
+    """(empty, size, WAL mode) of the database `conn` has open, read through it."""
+    try:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    except sqlite3.Error as exc:
+        known = classify_sqlite_error(exc, path, "back up")
+        raise (known or BackupFailed(f"cannot read {path}: {exc}")) from exc
+    return pages == 0, pages * page_size, mode == "wal"
 
 
 def _prepare_folder(dest_dir: Path) -> None:

@@ -12,9 +12,14 @@ import sqlite3
 
 
 class WsadminError(Exception):
-    """An environment or input problem with an operator-facing message."""
+    """An environment or input problem with an operator-facing message.
+
+    `exit_code` is what the command line exits with: 2 (refused or bad input,
+    nothing was written) unless a subclass says otherwise.
+    """
 
     hint: str = ""
+    exit_code: int = 2
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -70,7 +75,23 @@ class BackupFailed(WsadminError):
     hint = "nothing was changed; fix the cause and try again"
 
 
-class MigrationFailed(WsadminError):
+class OperationFailed(WsadminError):
+    """A change failed after it started, and the database is as it was before (exit 1):
+    rolled back by SQLite, or put back from the backup taken first."""
+
+    exit_code = 1
+
+
+class NotRestored(WsadminError):
+    """A change failed AND the database could not be put back as it was (exit 4).
+
+    The message names the backup to restore by hand, or the command to run.
+    """
+
+    exit_code = 4
+
+
+class MigrationFailed(OperationFailed):
     """A revision failed; the database was left (or put back) as it was."""
 
     hint = "the database is unchanged; run with --debug for details"
@@ -136,8 +157,14 @@ class BackupBusy(DatabaseLocked, BackupFailed):
     hint = "close the backend and any sqlite3 session using it, then try again; nothing was changed"
 
 
-class RestoreFailed(WsadminError):
-    """Copying a backup back into the database failed or did not verify."""
+class RestoreFailed(OperationFailed):
+    """Copying a backup into the database failed; SQLite rolled the copy back, and the
+    database was checked to be as it was before the restore (exit 1)."""
 
     hint = "the backup file is intact: run `wsadmin restore DB BACKUP` again once fixed"
-    exit_code = 4
+
+
+class RestoreIncomplete(NotRestored):
+    """A restore failed and the database is NOT known to be as it was (exit 4)."""
+
+    hint = "the backup file is intact"

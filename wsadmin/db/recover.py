@@ -12,7 +12,10 @@ result and audits it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,11 +39,48 @@ def journal_path(db: Path) -> Path:
 
 
 def has_hot_journal(db: str | Path) -> bool:
-    """A non-empty -journal beside a database: a write was interrupted (or is running)."""
+    """A journal a dead writer left: non-empty, and no process holds the RESERVED lock.
+
+    A live writer has a -journal too while it writes; SQLite itself only calls a
+    journal hot when nobody holds the RESERVED lock (its hasHotJournal), and so
+    do we, where the OS lets us ask without taking a lock (fcntl F_GETLK).
+    """
+    path = Path(db)
     try:
-        return journal_path(Path(db)).stat().st_size > 0
+        if journal_path(path).stat().st_size == 0:
+            return False
     except OSError:
         return False
+    return not _reserved_lock_held(path)
+
+
+# SQLite's lock bytes sit at 1 GiB (PENDING_BYTE); RESERVED is the byte after it.
+_RESERVED_BYTE = 0x40000001
+
+
+def _reserved_lock_held(db: Path) -> bool:
+    """Whether another process holds SQLite's RESERVED lock on `db` (False if unknown).
+
+    Opens its own descriptor: only to be called while this process has no SQLite
+    connection to `db` open (closing it would drop that connection's locks).
+    """
+    if sys.platform != "linux":
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(db, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        query = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, _RESERVED_BYTE, 1, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    lock_type: int = struct.unpack("hhqqi4x", answer)[0]
+    return lock_type != fcntl.F_UNLCK
 
 
 def recover_hot_journal(db: str | Path) -> None:
@@ -64,14 +104,19 @@ def recover(db: str | Path) -> RecoveryResult:
     if holders:
         raise DatabaseLocked(f"{path} is open in " + ", ".join(h.describe() for h in holders)
                              + ": its journal may belong to a write still running")
+    intent = audit.begin("recover", path)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     keep = path.with_name(f"{path.name}.{stamp}.pre-recovery")
-    keep.mkdir(mode=0o700)
-    for src in (path, journal_path(path)):
-        dst = keep / src.name
-        shutil.copyfile(src, dst)
-        dst.chmod(mode_no_wider_than(path))
-    fsync_dir(keep)
+    try:
+        keep.mkdir(mode=0o700)
+        for src in (path, journal_path(path)):
+            dst = keep / src.name
+            shutil.copyfile(src, dst)
+            dst.chmod(mode_no_wider_than(path))
+        fsync_dir(keep)
+    except OSError as exc:
+        intent.done("failed-unchanged", message=str(exc))
+        raise
     recover_hot_journal(path)
     conn = connect_rw(path)
     try:
@@ -80,8 +125,7 @@ def recover(db: str | Path) -> RecoveryResult:
     finally:
         conn.close()
     verdict = "ok" if rows == ["ok"] else "; ".join(rows[:3])
-    audit.record("recover", path, "ok" if verdict == "ok" else "damaged",
-                 raw_copy=str(keep), quick_check=verdict)
+    intent.done("ok" if verdict == "ok" else "damaged", raw_copy=str(keep), quick_check=verdict)
     if verdict != "ok":
         raise Refused(f"{path} was rolled back but quick_check reports: {verdict}",
                       f"restore a backup; the files as they were are in {keep}")

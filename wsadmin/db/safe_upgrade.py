@@ -38,11 +38,13 @@ from wsadmin.db.errors import (
     DiskIOError,
     HalfUpgraded,
     MigrationFailed,
+    NotRestored,
     Refused,
     WsadminError,
     classify_sqlite_error,
 )
 from wsadmin.db.inspect import State, Status, inspect
+from wsadmin.db.interrupts import InterruptLatch, held_interrupts
 from wsadmin.db.migrate import (
     ensure_migratable,
     resolve_target,
@@ -50,11 +52,9 @@ from wsadmin.db.migrate import (
 )
 from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter, Step, StepState
 from wsadmin.db.recover import has_hot_journal, journal_path, recover_hot_journal
-from wsadmin.db.restore import compare, restore_backup
+from wsadmin.db.restore import compare, restore_into, settle_after_failed_copy
 from wsadmin.db.sqlite_engine import (
     check_file,
-    connect_rw,
-    prepare_for_migration,
     quote_ident,
     table_names,
     translated_errors,
@@ -63,7 +63,9 @@ from wsadmin.db.sqlite_locks import (
     check_open,
     copy_database,
     foreign_key_problems,
+    foreign_key_problems_of_file,
     free_bytes,
+    hold_write_lock,
     quick_check,
     same_filesystem,
     scan_processes,
@@ -169,6 +171,12 @@ class PipelineFailed(MigrationFailed):
     def __init__(self, message: str, result: PipelineResult, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.result = result
+
+
+class PipelineNotRestored(PipelineFailed):
+    """The change failed and the backup could not be put back (exit 4)."""
+
+    exit_code = NotRestored.exit_code
 
 
 # ---------------------------------------------------------------- preflight
@@ -308,6 +316,10 @@ def _environment(path: Path, status: Status, backup_dir: str | Path | None, dry_
         findings.append(Finding(
             "disk", f"only {free:,} bytes free; backup-then-upgrade needs {need:,} "
             f"({DISK_FACTOR}x the database)", True, "free some disk space; nothing was changed"))
+    try:
+        audit.ensure_writable()
+    except audit.AuditUnavailable as exc:
+        findings.append(Finding("audit", exc.message, True, exc.hint))
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         which = path if not os.access(path, os.W_OK) else path.parent
         findings.append(Finding("read_only", f"{which} is read-only", True,
@@ -423,47 +435,13 @@ def post_checks(conn: sqlite3.Connection, goal: str | None, before: Snapshot,
     return problems
 
 
-def _open_locked(path: Path) -> sqlite3.Connection:
-    """The migration connection: foreign keys off, exclusive locking mode, lock taken."""
-    conn = connect_rw(path, timeout=30.0)
-    try:
-        prepare_for_migration(conn)
-        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-        with translated_errors(path, "lock"):
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _file_state(path: Path) -> tuple[tuple[int, int] | None, ...]:
-    out: list[tuple[int, int] | None] = []
-    for suffix in ("", "-wal"):
-        try:
-            st = path.with_name(path.name + suffix).stat()
-            out.append((st.st_size, st.st_mtime_ns))
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-def _fk_of(path: Path) -> dict[str, int]:
-    from wsadmin.db.sqlite_engine import connect_ro
-
-    conn = connect_ro(path, timeout=30.0)
-    try:
-        return foreign_key_problems(conn)
-    finally:
-        conn.close()
-
-
 def run(db: str | Path, action: str = "upgrade", target: str | None = "head", *,
         progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
         force: bool = False, clean_leftovers: bool = False,
         cancel: CancelToken | None = None) -> PipelineResult:
     """Backup-then-change. Returns on success; raises PipelineFailed (exit 1) when the
-    change failed after the backup (database as before), WsadminError (exit 2)
+    change failed after the backup (database as before), PipelineNotRestored (exit
+    4) when it failed and the backup could not be put back, and WsadminError (exit 2)
     when refused before anything was written."""
     path = Path(db)
     reporter = Reporter(progress)
@@ -515,6 +493,8 @@ def _audit_refused(path: Path, action: str, pf: _Preflight, blocking: list[Findi
 
 
 class _Runner:
+    """One backup-then-change, all on the one connection that holds the write lock."""
+
     def __init__(self, path: Path, action: str, pf: _Preflight, reporter: Reporter,
                  progress: ProgressCallback | None, backup_dir: str | Path | None,
                  cancel: CancelToken, clean: bool) -> None:
@@ -526,49 +506,48 @@ class _Runner:
         self.conn: sqlite3.Connection | None = None
         self.backup: BackupInfo | None = None
         self.committed = False
-        self.fk_before: dict[str, int] = {}
+        self.fk_before: Future[dict[str, int]] | None = None
         self.losses: dict[str, int | None] = {}
+        # From just before COMMIT until the outcome is audited, Ctrl-C is held.
+        self.held = contextlib.ExitStack()
+        self.latch: InterruptLatch | None = None
+        self.intent: audit.Intent | None = None
 
     # The steps ---------------------------------------------------------
     def run(self) -> PipelineResult:
-        try:
-            self._backup_and_lock()
-        except BaseException:
-            self._close()
-            raise
-        try:
-            if self.clean:
-                self._clean_leftovers()
-            self.cancel.raise_if_cancelled()
-            self._change()
-            self.committed = True
-            self._after_commit_check()
-        except BaseException as exc:
-            return self._failed(exc)
-        finally:
-            self._close()
-        return self._succeeded()
-
-    def _backup_and_lock(self) -> None:
-        wal = (self.status.journal_mode or "").lower() == "wal"
-        before_state = _file_state(self.path)
-        if not wal:
-            # SHARED lock held from now on: nobody else can commit, the backup can read.
-            self.conn = _open_locked(self.path)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            fk_future: Future[dict[str, int]] = pool.submit(_fk_of, self.path)
+        self.intent = audit.begin(self.action, self.path,
+                                  from_revision=self.status.current_revision,
+                                  to_revision=self.pf.goal, revisions=list(self.pf.revisions))
+        with ThreadPoolExecutor(max_workers=1) as pool, self.held:
             try:
-                self.backup = create_backup(self.path, self.backup_dir, progress=self.progress,
-                                            cancel=self.cancel)
+                self._lock_and_back_up(pool)
+            except BaseException as exc:
+                self._close()
+                self.intent.done("refused" if isinstance(exc, WsadminError) else "cancelled",
+                                 message=failure_reason(exc, self.path))
+                raise
+            try:
+                if self.clean:
+                    self._clean_leftovers()
+                self.cancel.raise_if_cancelled()
+                self._change()
+                self.committed = True
+                self._after_commit_check()
+            except BaseException as exc:
+                return self._failed(exc)
             finally:
-                self.fk_before = fk_future.result()
-        if wal:
-            self.conn = _open_locked(self.path)
-            if _file_state(self.path)[:2] != before_state[:2]:
-                snap = take_snapshot(self.conn)
-                if compare(_snapshot(self.backup), snap):
-                    raise Refused(f"{self.path} changed while it was being backed up; "
-                                  "nothing was changed", "stop the backend and try again")
+                self._close()
+            return self._succeeded()
+
+    def _lock_and_back_up(self, pool: ThreadPoolExecutor) -> None:
+        with self.reporter.step("lock", "Lock the database against other writers") as step:
+            self.conn = hold_write_lock(self.path)
+            step.detail = "other programs can still read; their writes wait"
+        self.backup = create_backup(self.path, self.backup_dir, progress=self.progress,
+                                    cancel=self.cancel, connection=self.conn)
+        # The backup is the exact state before the change: its foreign-key problems
+        # are the baseline, counted on the copy while the change runs.
+        self.fk_before = pool.submit(foreign_key_problems_of_file, Path(self.backup.path))
 
     def _clean_leftovers(self) -> None:
         conn = self._conn()
@@ -599,14 +578,17 @@ class _Runner:
             if step.id == last and step.state is StepState.DONE:
                 # Still inside the migration's transaction: verify before COMMIT.
                 self._post_verify(conn, before)
+                self.latch = self.held.enter_context(held_interrupts())
 
         run_alembic(self.path, self.action, self.pf.goal, list(self.pf.revisions), gate,
                     connection=conn)
 
     def _post_verify(self, conn: sqlite3.Connection, before: Snapshot) -> None:
         with self.reporter.step("post-verify", "Verify the result before committing") as step:
+            assert self.fk_before is not None
             try:
-                problems = post_checks(conn, self.pf.goal, before, self.fk_before, self.losses)
+                problems = post_checks(conn, self.pf.goal, before, self.fk_before.result(),
+                                       self.losses)
             except sqlite3.Error as exc:
                 known = classify_sqlite_error(exc, self.path, "verify")
                 raise known or exc from exc
@@ -616,7 +598,7 @@ class _Runner:
             step.detail = "revision, quick_check, foreign keys and row counts ok"
 
     def _after_commit_check(self) -> None:
-        """After COMMIT: the committed database still shows the new revision."""
+        """After COMMIT (the lock still held): the database shows the new revision."""
         problems = post_commit_problems(self._conn(), self.pf.goal)
         if problems:
             raise MigrationFailed("after commit: " + "; ".join(problems))
@@ -625,86 +607,68 @@ class _Runner:
     def _succeeded(self) -> PipelineResult:
         after = inspect(self.path)
         outcome = "upgraded" if self.action == "upgrade" else "downgraded"
+        message = (f"{self.action}d {self.path}: {self.status.current_revision or 'legacy'} "
+                   f"-> {self.pf.goal or 'legacy'}")
+        if self.latch is not None and self.latch.interrupted:
+            message += " (Ctrl-C came after the commit: the change is complete)"
         result = PipelineResult(str(self.path), self.action, outcome,
                                 self.status.current_revision, self.pf.goal,
                                 list(self.pf.revisions), self.backup, dict(self.status.counts),
-                                dict(after.counts), self.pf.findings,
-                                f"{self.action}d {self.path}: "
-                                f"{self.status.current_revision or 'legacy'} -> "
-                                f"{self.pf.goal or 'legacy'}")
-        audit.record(self.action, self.path, "ok", from_revision=self.status.current_revision,
-                     to_revision=self.pf.goal, backup=self.backup.path if self.backup else None,
-                     counts_before=result.counts_before, counts_after=result.counts_after)
+                                dict(after.counts), self.pf.findings, message)
+        assert self.intent is not None
+        self.intent.done("ok", from_revision=self.status.current_revision,
+                         to_revision=self.pf.goal,
+                         backup=self.backup.path if self.backup else None,
+                         counts_before=result.counts_before, counts_after=result.counts_after)
         return result
 
     def _failed(self, exc: BaseException) -> PipelineResult:
-        self._close()
-        assert self.backup is not None
+        # Whatever comes now (a rollback check, a restore) must not be cut short.
+        latch = self.latch or self.held.enter_context(held_interrupts())
+        assert self.backup is not None and self.intent is not None
+        conn = self._conn()
+        with contextlib.suppress(sqlite3.Error):
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
         reason = failure_reason(exc, self.path)
         expected = _snapshot(self.backup)
-        differs = self.committed or self.clean or self._differs_from(expected)
         base = PipelineResult(str(self.path), self.action, "failed-unchanged",
                               self.status.current_revision, self.pf.goal, [], self.backup,
                               dict(self.status.counts), dict(self.status.counts), self.pf.findings)
-        if not differs:
-            base.message = (f"the {self.action} failed: {reason}. It was rolled back: your "
+        interrupted = isinstance(exc, KeyboardInterrupt) or latch.interrupted
+        if not (self.committed or self.clean or _differs(conn, expected)):
+            base.message = (f"the {self.action} {'was interrupted' if interrupted else 'failed'}"
+                            f"{'' if interrupted else ': ' + reason}. It was rolled back: your "
                             "database is unchanged")
-            audit.record(self.action, self.path, "failed-unchanged",
-                         from_revision=self.status.current_revision, to_revision=self.pf.goal,
-                         backup=self.backup.path, message=reason)
+            self.intent.done("failed-unchanged", backup=self.backup.path, message=reason)
             if isinstance(exc, KeyboardInterrupt):
-                raise exc
+                raise KeyboardInterrupt(base.message) from exc
             raise PipelineFailed(base.message, base, f"the backup {self.backup.path} is kept; "
                                  "run with --debug for details") from exc
         try:
-            restore_backup(self.path, self.backup.path, progress=self._restore_progress(),
-                           safety=False, force=True, expected=expected,
-                           audit_action=f"{self.action}-restore")
+            with self.reporter.step("restore", "Restore the backup") as step:
+                restore_into(conn, self.path, Path(self.backup.path), expected)
+                step.detail = f"restored from {self.backup.path}"
         except BaseException as rexc:
+            self._close()
+            state = settle_after_failed_copy(self.path, expected)
             why = rexc.message if isinstance(rexc, WsadminError) else str(rexc)
             base.outcome = "failed-not-restored"
             base.message = (f"the {self.action} failed ({reason}) and restoring the backup "
                             f"failed too ({why}); restore it with `wsadmin restore "
                             f"{self.path} {self.backup.path}`")
-            audit.record(self.action, self.path, "failed-not-restored",
-                         backup=self.backup.path, message=base.message)
-            err = PipelineFailed(base.message, base, "the backup file is intact")
-            err.exit_code = 4  # type: ignore[attr-defined]
-            raise err from exc
+            if state is None:
+                # SQLite rolled the failed copy back: the database is the changed one.
+                base.message += " (the database holds the result of the failed change)"
+            self.intent.done("failed-not-restored", backup=self.backup.path,
+                             message=base.message)
+            raise PipelineNotRestored(base.message, base, "the backup file is intact") from exc
         base.outcome = "failed-restored"
         base.message = (f"the {self.action} failed: {reason}. Your database was restored "
                         f"from {self.backup.path}")
-        audit.record(self.action, self.path, "failed-restored",
-                     from_revision=self.status.current_revision, to_revision=self.pf.goal,
-                     backup=self.backup.path, message=reason)
+        self.intent.done("failed-restored", from_revision=self.status.current_revision,
+                         to_revision=self.pf.goal, backup=self.backup.path, message=reason)
         raise PipelineFailed(base.message, base, "run with --debug for details") from exc
-
-    def _restore_progress(self) -> ProgressCallback:
-        def forward(step: Step) -> None:
-            if step.id == "check-backup" and step.state is StepState.RUNNING:
-                self.reporter.emit("restore", "Restore the backup", StepState.RUNNING,
-                                   step.label)
-            elif step.id == "verify-restore" and step.state is StepState.DONE:
-                self.reporter.emit("restore", "Restore the backup", StepState.DONE,
-                                   f"restored from {self.backup.path if self.backup else '?'}")
-            elif step.state is StepState.FAILED:
-                self.reporter.emit("restore", "Restore the backup", StepState.FAILED,
-                                   step.detail)
-            elif step.state is StepState.DONE:
-                self.reporter.emit("restore", "Restore the backup", StepState.RUNNING,
-                                   step.label)
-        return forward
-
-    def _differs_from(self, expected: Snapshot) -> bool:
-        try:
-            conn = connect_rw(self.path, timeout=30.0)
-            try:
-                problems = quick_check(conn) + compare(expected, take_snapshot(conn))
-            finally:
-                conn.close()
-        except (WsadminError, sqlite3.Error):
-            return True
-        return bool(problems)
 
     def _conn(self) -> sqlite3.Connection:
         assert self.conn is not None
@@ -717,6 +681,14 @@ class _Runner:
                     self.conn.execute("ROLLBACK")
             self.conn.close()
             self.conn = None
+
+
+def _differs(conn: sqlite3.Connection, expected: Snapshot) -> bool:
+    """Whether the database (through the locked connection) is not the backed-up state."""
+    try:
+        return bool(quick_check(conn) + compare(expected, take_snapshot(conn)))
+    except (WsadminError, sqlite3.Error):
+        return True
 
 
 def failure_reason(exc: BaseException, path: Path) -> str:

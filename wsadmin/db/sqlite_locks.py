@@ -16,7 +16,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wsadmin.db.sqlite_engine import connect_ro, connect_rw
+from wsadmin.db.errors import DatabaseLocked
+from wsadmin.db.sqlite_engine import (
+    connect_ro,
+    connect_rw,
+    prepare_for_migration,
+    translated_errors,
+)
 
 SIDE_FILES = ("", "-wal", "-journal", "-shm")
 
@@ -127,6 +133,42 @@ def check_open(db: Path) -> OpenCheck:
     """Rule 7: is the database in use by someone else? Names them where possible."""
     holders, scanned, unreadable = scan_processes(db)
     return OpenCheck(holders, lock_probe(db), scanned, unreadable)
+
+
+def hold_write_lock(db: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection that holds the database's write lock until it is closed.
+
+    Every change (upgrade, downgrade, restore, fix) runs on this one connection,
+    from before its backup until after its commit and its checks: nobody else
+    can commit in between, so nothing a backend commits meanwhile can be lost
+    to a restore, and the backup is exactly the state the change started from.
+    `locking_mode=EXCLUSIVE` keeps SQLite's locks after each transaction; the
+    empty BEGIN IMMEDIATE takes the write lock at once (rollback journal: the
+    RESERVED lock, so the backend can still read until the change commits;
+    WAL: the whole file). Waits up to `timeout` seconds for a writer to finish,
+    then raises DatabaseLocked naming the processes it can see.
+
+    The backup is copied through this same connection, and nothing may open
+    the database file any other way while it is open: on POSIX, closing any
+    other descriptor of the file drops every lock this process holds on it.
+    """
+    conn = connect_rw(db, timeout=timeout)
+    try:
+        prepare_for_migration(conn)
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+        try:
+            with translated_errors(db, "lock"):
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+        except DatabaseLocked as exc:
+            holders, _scanned, _unreadable = scan_processes(db)
+            who = (" by " + ", ".join(h.describe() for h in holders)) if holders else ""
+            raise DatabaseLocked(f"{db} stayed locked{who} for {timeout:g} s; nothing was "
+                                 "changed") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def quick_check(conn: sqlite3.Connection, limit: int = 20) -> list[str]:

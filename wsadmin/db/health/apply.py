@@ -24,14 +24,15 @@ from wsadmin.db.health.fixes import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
 from wsadmin.db.health.registry import get
 from wsadmin.db.health.runner import gather_facts, run_checks
+from wsadmin.db.interrupts import held_interrupts
 from wsadmin.db.progress import ProgressCallback, Reporter
 from wsadmin.db.sqlite_engine import (
     check_file,
     connect_ro,
-    connect_rw,
     table_names,
     translated_errors,
 )
+from wsadmin.db.sqlite_locks import hold_write_lock
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,10 @@ def _execute(conn: sqlite3.Connection, step: Step) -> None:
                       "this is a bug in wsadmin: report it with the database's schema")
 
 
+def _reason(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, WsadminError) else (str(exc) or type(exc).__name__)
+
+
 def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
               params: Mapping[str, str] | None = None, *, backup_dir: str | Path | None = None,
               progress: ProgressCallback | None = None, verify: bool = True,
@@ -172,38 +177,50 @@ def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
     if plan_first.empty:
         raise Refused(f"{check_id}: the fix {fix.id!r} has nothing to change",
                       "run `wsadmin check` to see the current findings")
-    backup = create_backup(p, backup_dir, progress=progress)
-    conn = connect_rw(p)
-    counts_before: dict[str, int] = {}
-    counts_after: dict[str, int] = {}
+    params_used = dict(params or {})
+    intent = audit.begin("fix", p, check=check_id, fix=fix.id, params=params_used)
+    backup: BackupInfo | None = None
+    committed = False
     try:
+        # One connection holds the write lock from the backup to the commit: the
+        # backup is exactly the state the fix starts from.
+        conn = hold_write_lock(p)
+    except BaseException as exc:
+        intent.done("refused", message=_reason(exc))
+        raise
+    try:
+        backup = create_backup(p, backup_dir, progress=progress, connection=conn)
         with translated_errors(p, "fix"), reporter.step("fix", f"Apply: {fix.title}") as s:
-            conn.execute("PRAGMA foreign_keys = OFF")   # nothing may cascade
             conn.execute("BEGIN IMMEDIATE")
             try:
                 facts = _facts_for(conn, p, check_id)
                 counts_before = _counts(conn)
-                plan = fix.plan(conn, facts, dict(params or {}))
+                plan = fix.plan(conn, facts, params_used)
                 done = _preview(conn, p, check_id, fix, plan, sample_limit)
                 for step in plan.steps:
                     _execute(conn, step)
                 counts_after = _counts(conn)
-                conn.execute("COMMIT")
+                with held_interrupts():
+                    conn.execute("COMMIT")
+                    committed = True
+                    intent.done("ok", backup=backup.path, counts_before=counts_before,
+                                counts_after=counts_after,
+                                changes=[{"action": st.action, "table": st.table,
+                                          "count": st.count} for st in done.steps],
+                                skipped=done.skipped)
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
             s.detail = f"{done.total} change(s)"
-    except WsadminError as exc:
-        audit.record("fix", p, "failed", check=check_id, fix=fix.id, params=dict(params or {}),
-                     backup=backup.path, message=exc.message)
+    except BaseException as exc:
+        if not committed:
+            intent.done("failed-unchanged", backup=backup.path if backup else None,
+                        message=_reason(exc))
         raise
     finally:
         conn.close()
-    audit.record("fix", p, "ok", check=check_id, fix=fix.id, params=dict(params or {}),
-                 backup=backup.path, counts_before=counts_before, counts_after=counts_after,
-                 changes=[{"action": st.action, "table": st.table, "count": st.count}
-                          for st in done.steps], skipped=done.skipped)
+    assert backup is not None
     after = run_checks(p) if verify else run_checks(p, only=[check_id])
     diff = compare(before, after) if before is not None else None
     return FixResult(done, backup, after.get(check_id), diff)
