@@ -469,6 +469,8 @@ def refuse(db: str | Path, p: Plan, force: bool = False) -> None:
     """Raise (and audit) the refusal a plan implies, if any: the CLI's early exit 2."""
     blocking = [f for f in p.findings if f.blocking and not (force and f.forceable)]
     if blocking:
+        if any(f.code == "audit" for f in blocking):
+            raise _refusal(blocking)    # nowhere to record it: the refusal says why
         audit.record(p.action, Path(db), "refused", from_revision=p.from_revision,
                      to_revision=p.to_revision,
                      message="; ".join(f.message for f in blocking))
@@ -487,6 +489,8 @@ def _refusal(blocking: list[Finding]) -> WsadminError:
 
 
 def _audit_refused(path: Path, action: str, pf: _Preflight, blocking: list[Finding]) -> None:
+    if any(f.code == "audit" for f in blocking):
+        return      # nowhere to record it: the refusal itself says why
     audit.record(action, path, "refused",
                  from_revision=pf.status.current_revision if pf.status else None,
                  to_revision=pf.goal, message="; ".join(f.message for f in blocking))
