@@ -6,7 +6,7 @@ DEMO   := demo/app_metadata.db
 
 .PHONY: run test setup system-deps system-deps-offscreen lint test-long bench screenshots clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
