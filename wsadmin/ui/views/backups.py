@@ -59,6 +59,7 @@ class BackupsView(QWidget):
         self.setObjectName("backupsView")
         self.backup_op: DbOp[Any] | None = None
         self._selected_path: str | None = None
+        self._listed: set[str] = set()           # the backups listed before this change
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 20, 24, 16)
@@ -198,9 +199,13 @@ class BackupsView(QWidget):
         self._update_buttons()
 
     def _rows_replaced(self) -> None:
-        """Keep the selected backup selected (or select the newest) when the rows change."""
+        """Select a backup that just appeared on top (an upgrade's, one made from the
+        command line), else keep the selection, else select the newest."""
+        rows = self.model.rows
+        fresh = bool(rows) and rows[0].path not in self._listed
+        self._listed = {r.path for r in rows}
         selected = self._selected_path
-        if not (selected and self.select_path(selected)) and self.model.rows:
+        if rows and (fresh or not (selected and self.select_path(selected))):
             self.table.selectRow(0)
         self._selection_changed()
 

@@ -76,7 +76,7 @@ def backup_words(row: BackupRow) -> str:
     if not row.has_manifest:
         return ("checked on its own, not verified against the database (no manifest)"
                 if row.check is Check.VERIFIED else "not verified (no manifest)")
-    return "verified when made" + (" and again now" if row.check is Check.VERIFIED else "")
+    return "verified when made" + (" and checked again" if row.check is Check.VERIFIED else "")
 
 
 def _on_the_left(widget: QWidget) -> QHBoxLayout:
