@@ -245,3 +245,27 @@ def test_a_cancelled_backup_is_shown_as_discarded(window: MainWindow, qtbot: QtB
     assert f"Back up {path.name}: cancelled" in window.log.session.toPlainText()
     assert window.named_actions["backup"].isEnabled()
     idle(window, qtbot)
+
+
+def test_the_prune_dialog_plans_again_when_backups_appear(window: MainWindow, qtbot: QtBot,
+                                                          demo_db) -> None:
+    path = demo_db("001", users=5)
+    made = [Path(create_backup(path).path) for _ in range(3)]
+    view = loaded(window, qtbot, path)
+    window.session.watch_files(False)
+    view.prune_button.click()
+    dialog = window.last_dialog
+    assert isinstance(dialog, PruneDialog)
+    dialog.keep.setValue(1)
+    window.session.settle()
+    assert dialog.plan is not None and len(dialog.plan.remove) == 2
+    made.append(Path(create_backup(path).path))       # from the command line, meanwhile
+    window.named_actions["refresh"].trigger()
+    window.session.settle()
+    assert dialog.plan is not None
+    assert {Path(r.path) for r in dialog.plan.remove} == set(made[:3])
+    assert "Remove 3 backups" in dialog.prune_button.text()
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.cancel_button.click()
+    assert all(p.exists() for p in made)
+    idle(window, qtbot)

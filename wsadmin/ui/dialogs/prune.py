@@ -43,6 +43,8 @@ class PruneDialog(QDialog):
         self.db = str(session.path)
         self.plan: PrunePreview | None = None
         self.closed = False
+        self._noting = False        # the catalog learning this plan's verdicts
+        self._pruning = False
         self.finished.connect(self._closed)
         self.setObjectName("pruneDialog")
         self.setWindowTitle("Prune backups")
@@ -92,10 +94,20 @@ class PruneDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         lay.addWidget(self.buttons)
         self.keep.valueChanged.connect(self.update_preview)
+        session.changed.connect(self._session_changed)
         self.update_preview()
 
     def _closed(self, _result: int) -> None:
-        self.closed = True
+        if not self.closed:
+            self.closed = True
+            self.session.changed.disconnect(self._session_changed)
+
+    def _session_changed(self, what: Change) -> None:
+        """Backups appeared or went (the command line, a folder cleaned by hand): plan
+        again, unless the change is this plan's own verdicts or the prune itself."""
+        if (what & Change.BACKUPS and not self._noting and not self._pruning
+                and self.session.is_open):
+            self.update_preview()
 
     def update_preview(self) -> None:
         self.prune_button.setEnabled(False)
@@ -103,7 +115,11 @@ class PruneDialog(QDialog):
         keep = self.keep.value()
 
         def ready(plan: PrunePreview) -> None:
-            self.session.note_verdicts(plan.verdicts)
+            self._noting = True
+            try:
+                self.session.note_verdicts(plan.verdicts)
+            finally:
+                self._noting = False
             if self.closed or keep != self.keep.value():
                 return
             self.plan = plan
@@ -133,6 +149,7 @@ class PruneDialog(QDialog):
             return
         self.prune_button.setEnabled(False)
         self.keep.setEnabled(False)
+        self._pruning = True
 
         def done(removed: list[str]) -> None:
             self.pruned.emit(list(removed))
@@ -140,6 +157,7 @@ class PruneDialog(QDialog):
                 self.accept()
 
         def failed(exc: BaseException) -> None:
+            self._pruning = False
             if not self.closed:
                 show_error(self, exc, "Could not prune the backups")
                 self.keep.setEnabled(True)
