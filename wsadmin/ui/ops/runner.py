@@ -17,7 +17,7 @@ down to what wsadmin needs:
 * A `WsadminError` (or `Cancelled`) is an expected failure and goes to
   `on_failure` as is. Any other exception is a bug: its traceback is logged to
   the "wsadmin.ui" logger and the exception (with `__traceback__`) goes to
-  `on_failure`, so `wsadmin.ui.errors.show_error` can offer "Copy details".
+  `on_failure`, so `wsadmin.ui.widgets.errors.show_error` can offer "Copy details".
 * `busy` is true while an operation is queued or running; `busyChanged`
   reports the transitions. `wait_idle(ms)` blocks until the queue is empty
   (for closing safely) and `shutdown()` stops the thread after the queue drains.

@@ -99,7 +99,7 @@ class LogDock(QDockWidget):
         if self._built:
             return
         self._built = True
-        from PySide6.QtCore import Qt  # not at import: see wsadmin.ui.qtprops
+        from PySide6.QtCore import Qt  # not at import: see wsadmin.ui.widgets.qtprops
         from PySide6.QtGui import QFont, QFontDatabase
         from PySide6.QtWidgets import QPlainTextEdit, QTabWidget
 
