@@ -1,31 +1,40 @@
-"""Render every view of the main window on demo databases to docs/screenshots/*.png.
+"""Render every view and dialog of the main window on demo databases to docs/screenshots/.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out DIR]
 
 Builds a 2,000-user legacy demo database (so an upgrade is pending) with one
-verified backup, opens it at 1280x800, and saves: the start page, then every
-view registered in the main window (MainWindow.views, in sidebar order, so
-views added by other modules are included), the log dock, and the error
-dialog for a file that is not a database. Settings and the audit log go to a
-temporary WSADMIN_HOME, never the user's own.
+verified backup, opens it at 1280x800, and saves: the start page; every view
+registered in the main window (MainWindow.views, in sidebar order, so views
+added by other modules are included); the log dock; the Overview at the
+window's smallest size (900x600); the upgrade's plan, its result, and the
+Backups view right after it; the Rollback dialog with a damaged backup
+present; the user guide (F1); the error dialog for a file that is not a
+database. Settings, backups and the audit log go to a temporary
+WSADMIN_HOME, never the user's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from wsadmin.ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1280, 800)
+SMALLEST = (900, 600)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,33 +44,28 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication
 
-    import wsadmin.ui  # noqa: F401  (installs the PySide6 fix first)
     from wsadmin.db import audit
     from wsadmin.db.backup import create_backup
     from wsadmin.db.demo import build_demo
-    from wsadmin.ui.errors import ErrorDialog
     from wsadmin.ui.main_window import MainWindow
     from wsadmin.ui.settings import Settings
+    from wsadmin.ui.widgets.errors import ErrorDialog
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     QApplication.setApplicationName("wsadmin")
 
-    def wait_until(cond: Callable[[], bool], timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the window did not settle")
-            loop = QEventLoop()
-            QTimer.singleShot(20, loop.quit)
-            loop.exec()
-
-    def settle(window: MainWindow, extra_ms: int = 250) -> None:
-        wait_until(lambda: window.runner is None or not window.runner.busy)
+    def paint(ms: int = 250) -> None:
+        """Let layouts and paints happen (the session has nothing left to deliver)."""
         loop = QEventLoop()
-        QTimer.singleShot(extra_ms, loop.quit)
+        QTimer.singleShot(ms, loop.quit)
         loop.exec()
+
+    def settle(window: MainWindow, ms: int = 250) -> None:
+        for _ in range(3):      # what a paint turn starts, settled too
+            window.session.settle()
+            paint(ms)
 
     def save(widget: QWidget, name: str) -> None:
         path = args.out / f"{name}.png"
@@ -88,19 +92,51 @@ def main(argv: list[str] | None = None) -> int:
     save(window, "start-page")
 
     window.open_database(str(db))
-    wait_until(lambda: window.status is not None)
     settle(window, 400)
     for key in list(window.views):
         window.show_view(key)
-        settle(window, 400)
+        settle(window)
         save(window, key)
 
     window.show_view("overview")
     window.log.show()
-    window.refresh()
-    settle(window, 400)
+    window.session.refresh()
+    settle(window)
     save(window, "log")
     window.log.hide()
+
+    window.resize(*SMALLEST)
+    settle(window)
+    save(window, "overview-900x600")
+    window.resize(*SIZE)
+
+    upgrade = window.open_upgrade()
+    settle(window)
+    save(upgrade, "upgrade-plan")
+    upgrade.confirm_button.click()  # type: ignore[attr-defined]
+    settle(window)
+    save(upgrade, "upgrade-result")
+    upgrade.close()
+    window.show_view("backups")
+    settle(window)
+    save(window, "backups-after-upgrade")
+
+    damaged = Path(create_backup(db, work / "backups").path)
+    conn = sqlite3.connect(damaged)
+    conn.execute("DELETE FROM dashboards WHERE id IN (SELECT id FROM dashboards LIMIT 5)")
+    conn.commit()
+    conn.close()
+    window.session.refresh()
+    settle(window)
+    rollback = window.open_rollback()
+    settle(window, 400)
+    save(rollback, "rollback-dialog")
+    rollback.close()
+
+    guide = window.open_user_guide()
+    settle(window)
+    save(guide, "user-guide")
+    guide.close()
 
     bad = work / "notes.db"
     bad.write_text("not a database\n" * 100)
@@ -111,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:   # the known error, rendered by the real dialog
         dialog = ErrorDialog(window, exc, "Cannot open this database")
         dialog.show()
-        settle(window)
+        paint()
         save(dialog, "error-dialog")
         dialog.done(0)
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from wsadmin.ui.errors import ErrorDialog
 from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.ops.runner import DbRunner
 from wsadmin.ui.settings import Settings
-from wsadmin.ui.worker import DbRunner
+from wsadmin.ui.widgets.errors import ErrorDialog
 
 RUNNER_THREAD = "wsadmin-db"
 HERE = Path(__file__).parent
@@ -68,41 +68,24 @@ def runner(qtbot: QtBot) -> Iterator[DbRunner]:
     r.deleteLater()
 
 
-def _settle(window: MainWindow, qtbot: QtBot) -> None:
-    for r in (window.runner, window._opening):
-        if r is not None:
-            assert r.wait_idle(20_000), "an operation was still running at the end of the test"
-    def settled() -> bool:
-        runner = window.runner
-        assert window._opening is None and (runner is None or not runner.busy), (
-            f"opening: {window._opening}, still outstanding: "
-            f"{runner.operations if runner is not None else None}")
-        return True
-
-    qtbot.waitUntil(settled, timeout=10_000)
-
-
 @pytest.fixture
 def make_window(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
-    """Main windows that are closed (runner shut down) after the test.
+    """Main windows that are closed (runners stopped) after the test.
 
     pytest-qt closes and deletes the widgets given to `qtbot.addWidget` before fixtures
-    are torn down; a window deleted while a background read (a refresh after the file
-    changed, the last-backup lookup) was still on its way would take its runner's
-    QObject with it and leave the runner thread running. So the window is settled in
-    pytest-qt's `before_close_func`, before that close."""
+    are torn down; a window deleted while a background read (a re-read after the file
+    changed, a backup's verification) was still on its way would take its session with
+    it and leave a runner thread running. So the session is settled in pytest-qt's
+    `before_close_func`, before that close."""
 
     def finish(window: MainWindow) -> None:
         try:
-            _settle(window, qtbot)
+            window.session.settle(20_000)
         finally:
             # Even when the test failed with an operation still running: its runner must
             # stop once that operation ends, or its thread would keep pytest from exiting.
             window.close()
-            if window.runner is not None:   # the close was refused: release anyway
-                window._release_runner()
-            if window._opening is not None:
-                window._opening.request_stop()
+            window.session.shutdown()
 
     def make() -> MainWindow:
         window = MainWindow(Settings())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from pytestqt.qtbot import QtBot
 
 from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.ops.core import Status
 
 
 def table_counts(path: Path) -> dict[str, int]:
@@ -22,19 +22,17 @@ def table_counts(path: Path) -> dict[str, int]:
         conn.close()
 
 
-def open_and_wait(window: MainWindow, qtbot: QtBot, path: Path | str) -> Any:
-    with qtbot.waitSignal(window.statusChanged, timeout=10_000) as blocker:
+def open_and_wait(window: MainWindow, qtbot: QtBot, path: Path | str) -> Status:
+    """Open `path` and wait until the session is quiet (status, backups and their checks
+    read); returns the status the window shows."""
+    with qtbot.waitSignal(window.session.opened, timeout=10_000):
         window.open_database(str(path))
-    return blocker.args[0]
+    window.session.settle()
+    assert window.session.status is not None
+    return window.session.status
 
 
 def idle(window: MainWindow, qtbot: QtBot) -> None:
     """End a test with nothing in flight: no operation queued or running, no pending
-    automatic refresh (the file watcher's debounce) that would start one."""
-    def quiet() -> bool:
-        runner = window.runner
-        return (runner is None or not runner.busy) and not window._debounce.isActive()
-
-    qtbot.waitUntil(quiet, timeout=20_000)
-    qtbot.wait(50)
-    qtbot.waitUntil(quiet, timeout=20_000)
+    re-read after a change on disk."""
+    window.session.settle()

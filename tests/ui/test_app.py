@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import open_and_wait
-from wsadmin.ui import opening
-from wsadmin.ui.errors import ErrorDialog
 from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.ops import opening
 from wsadmin.ui.settings import Settings
-from wsadmin.ui.worker import DbRunner
+from wsadmin.ui.widgets.errors import ErrorDialog
 
 DemoDb = Callable[..., Path]
 BIN = Path(sys.executable).parent
@@ -70,32 +68,25 @@ def test_deferred_views_learn_about_the_open_database(qtbot: QtBot, demo_db: Dem
     window.show()
     try:
         assert list(window.views) == ["overview"]
-        open_and_wait(window, qtbot, demo_db("002"))
-        seen: list[object] = []
-        window.statusChanged.connect(seen.append)
+        open_and_wait(window, qtbot, demo_db("001"))
         window.install_views()
         window.install_views()           # once only
-        assert seen == [window.status], "late views get the current status"
-        assert len(window.views) >= 1 and all(isinstance(v, QWidget)
-                                              for v in window.views.values())
+        assert list(window.views) == ["overview", "migrations", "backups"]
+        migrations = window.views["migrations"]
+        assert migrations.cards["001"].state == "current", \
+            "a view made after the database was opened shows its status"
+        assert migrations.cards["002"].state == "pending"
+        assert all(isinstance(v, QWidget) for v in window.views.values())
     finally:
-        runner = window.runner
-        if runner is not None:
-            runner.wait_idle(10_000)
-            qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
+        _close_quick(window)
+
+
+def _close_quick(window: MainWindow) -> None:
+    try:
+        window.session.settle()
+    finally:
         window.close()
-
-
-def _close_quick(window: MainWindow, qtbot: QtBot) -> None:
-    for runner in (window.runner, window._opening):
-        if runner is not None:
-            runner.wait_idle(10_000)
-            qtbot.waitUntil(_idle(runner), timeout=10_000)
-    window.close()
-
-
-def _idle(runner: DbRunner) -> Callable[[], bool]:
-    return lambda: not runner.busy
+        window.session.shutdown()
 
 
 def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: DemoDb) -> None:
@@ -105,7 +96,7 @@ def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: 
     window.show_first_screen()
     try:
         # A small database is read within FIRST_STATUS_WAIT_MS: no "Reading…" frame.
-        assert window.isVisible() and window.runner is not None
+        assert window.isVisible() and window.session.is_open
         assert window.current_view == "overview"
         assert window.overview.count_labels["users"].text() == "37"
         assert window.overview.revision_value.text() == "001"
@@ -124,7 +115,7 @@ def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: 
                         timeout=5000)
         assert window.start_page.recent_list.count() == 1
     finally:
-        _close_quick(window, qtbot)
+        _close_quick(window)
 
 
 def _laid_out(window: MainWindow) -> list[tuple[int, int, int, int]]:
@@ -151,21 +142,19 @@ def test_quick_start_on_a_slow_database_shows_it_being_read(
     monkeypatch.setattr(opening, "open_status", slow_open_status)
     window = MainWindow(Settings(), defer_views=True, open_path=db)
     qtbot.addWidget(window)
-    started = time.monotonic()
     window.show_first_screen()
     try:
-        waited = time.monotonic() - started
-        assert window.isVisible() and window.runner is None
-        assert waited < 5, "the window does not wait for a slow database"
+        # Shown while the worker still waits for `release`: not waiting for the database.
+        assert window.isVisible() and not window.session.is_open
         assert window.overview.badge.text() == "Reading…"
         assert window.overview.name_label.text() == db.name
-        with qtbot.waitSignal(window.statusChanged, timeout=10_000):
+        with qtbot.waitSignal(window.session.opened, timeout=10_000):
             release.set()
         assert window.overview.count_labels["users"].text() == "12"
         qtbot.waitUntil(lambda: window.startup_finished, timeout=5000)
     finally:
         release.set()
-        _close_quick(window, qtbot)
+        _close_quick(window)
 
 
 def test_an_inspection_started_before_the_window_is_taken_over(
@@ -179,11 +168,12 @@ def test_an_inspection_started_before_the_window_is_taken_over(
     qtbot.addWidget(window)
     window.show_first_screen()
     try:
-        assert window.runner is runner and runner.parent() is window
+        assert window.session.is_open and runner.parent() is window.session
         assert window.overview.count_labels["users"].text() == "5"
-        assert window.status is not None and window.status.current_revision == "002"
+        assert window.session.status is not None
+        assert window.session.status.current_revision == "002"
     finally:
-        _close_quick(window, qtbot)
+        _close_quick(window)
 
 
 def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
@@ -208,79 +198,7 @@ def test_quick_start_on_a_bad_file_shows_the_start_page_and_the_error(
         assert visible_when_shown == [True]
         assert window.isVisible()
         assert window.pages.currentWidget() is window.start_page
-        assert window.runner is None
+        assert not window.session.is_open
         assert "notes.db" in shown_errors[0].text or "notes.db" in shown_errors[0].hint
     finally:
-        _close_quick(window, qtbot)
-
-
-# Probes run in a fresh interpreter (this one has every enum already); they record
-# the Python enums PySide6 creates.
-RECORD_ENUMS = """
-import enum, os, sys
-created = []
-_create = enum.EnumType._create_
-def recording(cls, *args, **kwargs):
-    made = _create(cls, *args, **kwargs)
-    created.append(made.__qualname__)
-    return made
-enum.EnumType._create_ = recording
-"""
-
-FIRST_SCREEN_PROBE = RECORD_ENUMS + """
-import linecache
-read_sources = []
-_update = linecache.updatecache
-def reading(filename, *args, **kwargs):
-    if "PySide6.QtWidgets" in sys.modules:     # not while PySide6 imports itself
-        read_sources.append(filename)
-    return _update(filename, *args, **kwargs)
-linecache.updatecache = reading
-_exit = os._exit
-def exiting(code):      # the app leaves with os._exit once its first screen is ready
-    print("Qt namespace enums before ready:", "AlignmentFlag" in created, flush=True)
-    print("QStyle enums before ready:", "StandardPixmap" in created, flush=True)
-    ours = [f for f in read_sources if "PySide6" not in f and "shiboken" not in f]
-    print("sources read before ready:", ours, flush=True)
-    _exit(code)
-os._exit = exiting
-from wsadmin.ui.app import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def test_first_screen_avoids_known_start_up_costs(demo_db: DemoDb, tmp_path: Path) -> None:
-    """Guards start-up time (bench/startup.py): the first use of `Qt.<anything>` costs
-    ~12 ms (the first screen sets such values through wsadmin.ui.qtprops instead), the
-    first use of QStyle ~4 ms (its icons come after the first frame), and PySide6's
-    reading of every module's source after it is loaded ~6 ms (wsadmin.ui.app records
-    the answers beforehand)."""
-    db = demo_db("002")
-    done = run_app([sys.executable, "-c", FIRST_SCREEN_PROBE, str(db)], tmp_path / "home")
-    report = done.stdout + done.stderr
-    assert "wsadmin: ready" in done.stdout, done.stderr
-    assert "Qt namespace enums before ready: False" in done.stdout, report
-    assert "QStyle enums before ready: False" in done.stdout, report
-    assert "sources read before ready: []" in done.stdout, report
-
-
-FIRST_PAINT_PROBE = RECORD_ENUMS + """
-from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from wsadmin.ui.main_window import MainWindow
-window = MainWindow(defer_views=True, open_path=sys.argv[1])
-window.show_first_screen()
-window.grab()
-print("Qt namespace enums after the first paint:", "AlignmentFlag" in created, flush=True)
-os._exit(0)
-"""
-
-
-def test_first_paint_does_not_create_the_qt_namespace_enums(demo_db: DemoDb,
-                                                             tmp_path: Path) -> None:
-    """The Overview paints its cards and badge itself; some QPainter/QBrush/QPen
-    overloads would create the `Qt` enums (~12 ms) on the first frame."""
-    db = demo_db("001")
-    done = run_app([sys.executable, "-c", FIRST_PAINT_PROBE, str(db)], tmp_path / "home")
-    assert "Qt namespace enums after the first paint: False" in done.stdout, \
-        done.stdout + done.stderr
+        _close_quick(window)

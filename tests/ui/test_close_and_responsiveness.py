@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import open_and_wait, table_counts
 from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.settings import Settings
 
 DemoDb = Callable[..., Path]
@@ -47,10 +48,9 @@ def blocking_job(gate: threading.Event, log: list[str]) -> str:
 def test_close_during_an_operation_waits_for_it(window: MainWindow, qtbot: QtBot,
                                                demo_db: DemoDb) -> None:
     open_and_wait(window, qtbot, demo_db("002"))
-    runner = window.runner
-    assert runner is not None
     gate, log, results = threading.Event(), [], []
-    window.run(blocking_job, gate, log, label="Upgrade to 002", on_success=results.append)
+    op = window.session.run(DbOp(blocking_job, gate, log, label="Upgrade to 002"))
+    op.success(results.append)
     qtbot.waitUntil(lambda: log == ["started"], timeout=5000)
     asked: list[str] = []
     answer_close_question(qtbot, "Close when finished", asked)
@@ -59,19 +59,19 @@ def test_close_during_an_operation_waits_for_it(window: MainWindow, qtbot: QtBot
     assert "Upgrade to 002" in asked[0]
     qtbot.wait(200)
     assert window.isVisible(), "the window must stay while the operation runs"
-    assert runner.alive and log == ["started"], "the operation must not be interrupted"
-    assert "Closing when" in window.busy_label.text()
+    assert not op.done and log == ["started"], "the operation must not be interrupted"
+    assert "Closing when" in window.status_bar.busy_label.text()
     gate.set()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     assert log == ["started", "finished"] and results == ["done"]
-    qtbot.waitUntil(lambda: not runner.alive, timeout=5000)
+    assert not window.session.is_open and not window.session.busy_anywhere
 
 
 def test_keep_working_cancels_the_close(window: MainWindow, qtbot: QtBot,
                                         demo_db: DemoDb) -> None:
     open_and_wait(window, qtbot, demo_db("002"))
     gate, log = threading.Event(), []
-    window.run(blocking_job, gate, log, label="Back up now")
+    window.session.run(DbOp(blocking_job, gate, log, label="Back up now"))
     qtbot.waitUntil(lambda: log == ["started"], timeout=5000)
     asked: list[str] = []
     answer_close_question(qtbot, "Keep working", asked)
@@ -79,16 +79,16 @@ def test_keep_working_cancels_the_close(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: bool(asked), timeout=5000)
     gate.set()
     qtbot.waitUntil(lambda: log == ["started", "finished"], timeout=5000)
-    qtbot.waitUntil(lambda: window.runner is not None and not window.runner.busy, timeout=5000)
+    window.session.settle()
     qtbot.wait(100)
-    assert window.isVisible() and window.runner is not None
+    assert window.isVisible() and window.session.is_open
 
 
 def test_quick_background_reads_delay_the_close_without_asking(
         window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
     open_and_wait(window, qtbot, demo_db("002"))
-    window.refresh()    # a few quick reads are queued now
-    assert window.runner is not None and window.runner.busy
+    window.session.refresh()    # a few quick reads are queued now
+    assert window.session.busy
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     assert QApplication.activeModalWidget() is None
@@ -138,9 +138,8 @@ def upgrade_latency(window: MainWindow, qtbot: QtBot, db: Path, timeout_ms: int
     open_and_wait(window, qtbot, db)
     steps: list[object] = []
     started = time.monotonic()
-    op = window.run(migrate.upgrade, str(db), "head", label="Back up and upgrade",
-                    with_progress=True, on_progress=steps.append,
-                    backup_dir=str(db.parent / "backups"))
+    op = window.session.run(DbOp(migrate.upgrade, str(db), "head", label="Back up and upgrade",
+                                 backup_dir=str(db.parent / "backups")).progress(steps.append))
     worst, ticks = measure_timer_latency(qtbot, lambda: op.done, timeout_ms)
     assert op.ok, op.error
     print(f"\nupgrade of {db.name}: {time.monotonic() - started:.1f} s, "
@@ -149,6 +148,7 @@ def upgrade_latency(window: MainWindow, qtbot: QtBot, db: Path, timeout_ms: int
     return worst, ticks, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_window_stays_responsive_during_an_upgrade(window: MainWindow, qtbot: QtBot,
                                                    demo_db: DemoDb) -> None:
     users = 60_000

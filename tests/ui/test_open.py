@@ -10,22 +10,22 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QStyle
 from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import ShownError
 from tests.ui.helpers import open_and_wait, table_counts
-from wsadmin.ui import main_window as mw
+from wsadmin.ui.dialogs.demo import DemoDialog
+from wsadmin.ui.dialogs.guide import GuideDialog
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.settings import Settings
-from wsadmin.ui.start_page import DemoDialog
 
 DemoDb = Callable[..., Path]
 
 
 def on_start_page(window: MainWindow) -> bool:
-    return window.pages.currentWidget() is window.start_page and window.runner is None
+    return window.pages.currentWidget() is window.start_page and not window.session.is_open
 
 
 def test_opens_on_the_start_page_with_db_actions_disabled(window: MainWindow) -> None:
@@ -47,11 +47,11 @@ def test_open_via_the_file_dialog(window: MainWindow, qtbot: QtBot, demo_db: Dem
         return str(db), "SQLite databases (*.db *.sqlite *.sqlite3)"
 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(fake_dialog))
-    with qtbot.waitSignal(window.statusChanged, timeout=10_000):
+    with qtbot.waitSignal(window.session.opened, timeout=10_000):
         qtbot.mouseClick(window.start_page.open_button, Qt.MouseButton.LeftButton)
     assert "*.db *.sqlite *.sqlite3" in asked[0] and "All files (*)" in asked[0]
     assert window.pages.currentIndex() == 1 and window.current_view == "overview"
-    assert window.path == db
+    assert window.session.path == db
     assert window.overview.count_labels["users"].text() == "37"
     assert window.windowTitle().startswith(db.name)
     assert window.named_actions["refresh"].isEnabled()
@@ -93,9 +93,9 @@ def test_open_from_the_recent_list_with_enter(make_window: Callable[[], MainWind
 
     items.setCurrentRow(1)
     items.setFocus()
-    with qtbot.waitSignal(window.statusChanged, timeout=10_000):
+    with qtbot.waitSignal(window.session.opened, timeout=10_000):
         qtbot.keyClick(items, Qt.Key.Key_Return)
-    assert window.path == old
+    assert window.session.path == old
     assert window.overview.count_labels["users"].text() == "12"
     assert Settings().recent()[0].path == str(old.resolve())   # moved to the top
 
@@ -135,10 +135,10 @@ def drop(window: MainWindow, path: Path | str) -> tuple[bool, bool]:
 
 def test_open_by_drag_and_drop(window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
     db = demo_db("001", users=21)
-    with qtbot.waitSignal(window.statusChanged, timeout=10_000):
+    with qtbot.waitSignal(window.session.opened, timeout=10_000):
         accepted = drop(window, db)
     assert accepted == (True, True)
-    assert window.path == db
+    assert window.session.path == db
     assert window.overview.count_labels["users"].text() == "21"
 
 
@@ -201,7 +201,7 @@ def test_bad_file_shows_reason_and_hint_and_stays_on_start_page(
     assert not error.has_copy_button and error.details == "", "no traceback for a bad file"
     assert "\n" not in error.text
     assert on_start_page(window)
-    qtbot.waitUntil(lambda: window._opening is None, timeout=5000)
+    qtbot.waitUntil(lambda: not window.session.opening, timeout=5000)
     assert window.start_page.open_button.isEnabled()
     assert Settings().recent() == []
 
@@ -213,8 +213,8 @@ def test_bad_file_while_a_database_is_open_keeps_it_open(
     open_and_wait(window, qtbot, db)
     window.open_database(str(make_bad("text", tmp_path)))
     qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
-    qtbot.waitUntil(lambda: window._opening is None, timeout=5000)
-    assert window.path == db and window.runner is not None
+    qtbot.waitUntil(lambda: not window.session.opening, timeout=5000)
+    assert window.session.path == db and window.session.is_open
 
 
 def test_create_demo_database(window: MainWindow, qtbot: QtBot, tmp_path: Path,
@@ -229,10 +229,10 @@ def test_create_demo_database(window: MainWindow, qtbot: QtBot, tmp_path: Path,
         return 1
 
     monkeypatch.setattr(DemoDialog, "exec", accept)
-    with qtbot.waitSignal(window.statusChanged, timeout=20_000) as blocker:
+    with qtbot.waitSignal(window.session.opened, timeout=20_000):
         qtbot.mouseClick(window.start_page.demo_button, Qt.MouseButton.LeftButton)
-    status = blocker.args[0]
-    assert window.path == target
+    status = window.session.status
+    assert status is not None and window.session.path == target
     assert status.state.value == "legacy"
     assert table_counts(target)["users"] == 45
     assert window.overview.count_labels["users"].text() == "45"
@@ -261,23 +261,28 @@ def test_close_database_returns_to_the_start_page(window: MainWindow, qtbot: QtB
                                                   demo_db: DemoDb) -> None:
     db = demo_db("002")
     open_and_wait(window, qtbot, db)
-    with qtbot.waitSignal(window.databaseClosed, timeout=2000):
+    with qtbot.waitSignal(window.session.closed, timeout=2000):
         window.named_actions["close_db"].trigger()
     assert on_start_page(window)
     assert window.start_page.recent_list.count() == 1
     assert "revision 002" in window.start_page.recent_list.item(0).text()
 
 
-def test_f1_opens_the_user_guide(window: MainWindow, qtbot: QtBot,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    opened: list[str] = []
-    monkeypatch.setattr(QDesktopServices, "openUrl",
-                        staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+def test_f1_opens_the_user_guide_inside_the_app(window: MainWindow, qtbot: QtBot) -> None:
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window, Qt.Key.Key_F1)
-    assert opened == [str(mw.USER_GUIDE)]
-    assert Path(opened[0]).is_file()
+    guide = window.guide
+    assert isinstance(guide, GuideDialog) and guide.isVisible()
+    text = guide.browser.toPlainText()
+    assert text.startswith("wsadmin user guide") and "The Overview" in text
+    # Read from the installed package (importlib.resources), not from a checkout path.
+    assert guide.browser.source().isEmpty()
+    image = guide.image("screenshots/overview.png")
+    assert not image.isNull() and image.width() > 600, "its screenshots are shown too"
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.guide is guide, "F1 again raises the same guide"
+    guide.close()
 
 
 def test_ctrl_q_quits(window: MainWindow, qtbot: QtBot) -> None:

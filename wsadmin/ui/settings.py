@@ -14,9 +14,13 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QByteArray, QSettings
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QMainWindow
 
 MAX_RECENT = 10
 
@@ -135,6 +139,20 @@ class Settings:
 
     def set_window_state(self, data: QByteArray) -> None:
         self._s.setValue(_WINDOW_STATE, data)
+
+    def restore_window(self, window: QMainWindow, default: QSize) -> None:
+        """Geometry and dock/toolbar state as saved; `default` size the first time."""
+        geometry = self.geometry()
+        if geometry is None or not window.restoreGeometry(geometry):
+            window.resize(default)
+        state = self.window_state()
+        if state is not None:
+            window.restoreState(state)
+
+    def save_window(self, window: QMainWindow) -> None:
+        self.set_geometry(window.saveGeometry())
+        self.set_window_state(window.saveState())
+        self.sync()
 
     # ---- backups --------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Qt item models over what the session holds (backups now; users and workspaces later)."""
