@@ -85,6 +85,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from wsadmin.db.errors import MigrationFailed, WsadminError
     from wsadmin.db.progress import Cancelled
+    from wsadmin.db.text import printable
 
     try:
         return int(args.func(args) or 0)
@@ -99,7 +100,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"wsadmin: error: {exc.one_line()}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_REFUSED)
     except (Cancelled, KeyboardInterrupt) as exc:
-        print(f"wsadmin: cancelled: {exc or 'interrupted'}", file=sys.stderr)
+        print(printable(f"wsadmin: cancelled: {exc or 'interrupted'}"), file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:
         # `wsadmin status DB | head`: the reader left; that is not an error. Point
@@ -110,7 +111,7 @@ def run_command(args: argparse.Namespace) -> int:
         if args.debug:
             raise
         logging.getLogger("wsadmin").debug("internal error", exc_info=True)
-        print(f"wsadmin: internal error: {type(exc).__name__}: {exc} "
-              "(this is a bug in wsadmin; run again with --debug and report the traceback)",
-              file=sys.stderr)
+        print(printable(f"wsadmin: internal error: {type(exc).__name__}: {exc} "
+                        "(this is a bug in wsadmin; run again with --debug and report the "
+                        "traceback)"), file=sys.stderr)
         return EXIT_BUG

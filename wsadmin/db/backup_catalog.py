@@ -23,15 +23,13 @@ from typing import Any, Final
 
 from wsadmin.db import audit
 from wsadmin.db.backup import (
-    BACKUP_SUFFIX,
-    MANIFEST_SUFFIX,
     ManifestUnreadable,
     clean_stale_partials,
     load_manifest,
-    manifest_path_for,
     partial_files,
     verify_backup,
 )
+from wsadmin.db.backup_names import BACKUP_SUFFIX, MANIFEST_SUFFIX, manifest_path_for
 from wsadmin.db.backup_settings import configured_backup_dir
 from wsadmin.db.errors import Refused, WsadminError
 from wsadmin.db.inspect import recorded_revisions

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wsadmin.db.sqlite_engine import connect_ro, connect_rw
+from wsadmin.db.text import printable
 
 SIDE_FILES = ("", "-wal", "-journal", "-shm")
 
@@ -30,7 +31,8 @@ class Holder:
     files: tuple[str, ...]
 
     def describe(self) -> str:
-        return f"pid {self.pid} ({self.command})"
+        # Another program's command line is anyone's text: escape it for a line of ours.
+        return f"pid {self.pid} ({printable(self.command)})"
 
 
 @dataclass
