@@ -70,6 +70,15 @@ def _size(n: int) -> str:
     return f"{value:.1f} GB"
 
 
+def _notes(e: CatalogEntry) -> str:
+    notes = [] if e.has_manifest else ["no manifest"]
+    if e.last_upgrade:
+        notes.append("taken before the last upgrade")
+    if e.found_in == backup_catalog.FOUND_IN_AUDIT_LOG:
+        notes.append("outside the folders above; named by the audit log")
+    return f"  ({'; '.join(notes)})" if notes else ""
+
+
 def render(db: str, entries: list[CatalogEntry]) -> str:
     """The listing; every path, revision and problem in it made printable."""
     folders = ", ".join(printable(f) for f in backup_catalog.backup_folders(db))
@@ -82,9 +91,8 @@ def render(db: str, entries: list[CatalogEntry]) -> str:
     for e in entries:
         created = printable(e.created_at.replace("T", " ")[:19])
         rev = printable(e.revision_label)
-        manifest = "" if e.has_manifest else "  (no manifest)"
         lines.append(f"  {e.status:<11}{rev:<8}{created:<21}{_size(e.size):>10}  "
-                     f"{e.kind:<8} {printable(e.path)}{manifest}")
+                     f"{e.kind:<8} {printable(e.path)}{_notes(e)}")
         lines.extend(f"      - {printable(p)}" for p in e.problems[:3])
     return "\n".join(lines)
 

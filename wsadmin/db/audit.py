@@ -82,3 +82,37 @@ def entries(database: str | Path | None = None) -> Iterator[Mapping[str, Any]]:
                 continue  # a torn last line from a crash; the rest is still good
             if isinstance(entry, dict) and (wanted is None or entry.get("database") == wanted):
                 yield entry
+
+
+# Fields of an entry that name a backup file: the backup an operation took first, and
+# the safety backup a restore takes of what it replaces.
+BACKUP_FIELDS = ("backup", "safety_backup")
+
+
+def backups_named(database: str | Path) -> list[str]:
+    """Every backup file the log names for `database`, oldest entry first, each once.
+
+    The files may be anywhere (`--backup-dir`), and may since have been removed.
+    """
+    found: dict[str, None] = {}
+    for entry in entries(database):
+        for key in BACKUP_FIELDS:
+            value = entry.get(key)
+            if isinstance(value, str) and value:
+                found.setdefault(value, None)
+    return list(found)
+
+
+def last_upgrade_backup(database: str | Path) -> Path | None:
+    """The backup taken before the newest successful upgrade of `database`, resolved.
+
+    "Newest" is the order of the log (entries are appended), never a timestamp:
+    a clock that stepped back must not make an older upgrade look like the last.
+    """
+    last: Path | None = None
+    for entry in entries(database):
+        backup = entry.get("backup")
+        if entry.get("action") == "upgrade" and entry.get("outcome") == "ok" \
+                and isinstance(backup, str) and backup:
+            last = Path(backup).resolve()
+    return last

@@ -270,12 +270,8 @@ def _candidates(db: Path) -> list[Path]:
 
 
 def _last_upgrade_backup(db: Path) -> str | None:
-    last = None
-    for entry in audit.entries(db):
-        if entry.get("action") == "upgrade" and entry.get("outcome") == "ok" and entry.get(
-                "backup"):
-            last = str(Path(str(entry["backup"])).resolve())
-    return last
+    last = audit.last_upgrade_backup(db)
+    return str(last) if last is not None else None
 
 
 def _option(path: Path, current_counts: dict[str, int], pre: str | None, verify: bool
