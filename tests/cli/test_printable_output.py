@@ -8,6 +8,7 @@ output stays exact; ordinary Unicode is printed as it is.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from tests.builders import make_at, user
 from tests.cli.holder import held_open
 from wsadmin import cli
+from wsadmin.db import audit
 from wsadmin.db.errors import NotADatabase
 from wsadmin.db.text import json_safe, printable
 
@@ -147,3 +149,23 @@ def test_an_evil_command_line_of_a_holder_is_escaped(tmp_path: Path,
         assert_clean(err)
         assert err.count("\n") == 1 and err.startswith("wsadmin: error: ")
         assert f"pid {holder.pid} (" in err and EVIL_SHOWN in err
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    """Linux file names are bytes: \\xff arrives as a surrogate. It is shown as `\\xff`,
+    kept exact in JSON, and neither SQLite's URI nor the audit log chokes on it."""
+    db = Path(os.fsdecode(bytes(tmp_path) + b"/app\xff.db"))
+    make_at(db, "001", users=[user(1)])
+    assert cli.main(["status", str(db)]) == 0
+    assert f"database:  {tmp_path}/app\\xff.db" in capsys.readouterr().out.splitlines()
+    assert cli.main(["status", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["path"] == str(db)
+    code = cli.main(["upgrade", str(db), "--yes", "--backup-dir", str(tmp_path / "bk")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "\\xff" in out and "\udcff" not in out
+    assert [e["database"] for e in audit.entries(db)] == [str(db.resolve())]
+    assert cli.main(["backups", str(db), "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)["backups"]
+    assert listed["last_upgrade"] is True and listed["status"] == "good"

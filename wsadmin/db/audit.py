@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import wsadmin
+from wsadmin.db.text import json_safe
 
 AUDIT_FILE = "audit.jsonl"
 
@@ -58,7 +59,9 @@ def record(action: str, database: str | Path, outcome: str, **fields: Any) -> di
     }
     path = audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode()
+    # json_safe: a path that is not UTF-8 (surrogates) is written as \udcXX escapes,
+    # so the line still encodes, and reads back as the same path.
+    line = (json_safe(json.dumps(entry, ensure_ascii=False, default=str)) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, line)

@@ -131,7 +131,9 @@ def check_file(path: str | Path) -> FileFacts:
 
 def _uri(path: Path, **params: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"file:{quote(str(path.absolute()))}?{query}"
+    # Quoted from the file name's bytes: a name that is not UTF-8 (os.fsdecode's
+    # surrogates) still reaches SQLite as the file it names.
+    return f"file:{quote(os.fsencode(path.absolute()))}?{query}"
 
 
 def _connect(path: Path, timeout: float, **params: str) -> sqlite3.Connection:
