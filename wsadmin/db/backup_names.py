@@ -124,7 +124,8 @@ def _claim(manifest: Path, data: bytes, mode: int) -> bool:
         return False
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
+            if hasattr(os, "fchmod"):       # exactly `mode`, whatever the umask
+                os.fchmod(fh.fileno(), mode)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

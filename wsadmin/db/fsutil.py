@@ -35,10 +35,15 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+# Opening never blocks (a FIFO with no writer) and never makes a terminal ours.
+# Windows has neither flag, nor FIFOs to fear.
+READ_NO_WAIT = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
 def read_regular_file(path: Path, limit: int) -> bytes:
     """The bytes of a small regular file. Never blocks on a FIFO or reads a device
     forever: OSError(EINVAL) for anything but a regular file, EFBIG over `limit`."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    fd = os.open(path, READ_NO_WAIT)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

@@ -27,6 +27,7 @@ from wsadmin.db.errors import (
     WsadminError,
     classify_sqlite_error,
 )
+from wsadmin.db.fsutil import READ_NO_WAIT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -102,7 +103,7 @@ def check_file(path: str | Path) -> FileFacts:
     if st.st_size == 0:
         return FileFacts(p, 0, True, has_wal, False, has_shm)
     try:
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(p, READ_NO_WAIT)
         try:
             what = _not_a_file(os.fstat(fd).st_mode)
             header = b"" if what is not None else os.read(fd, 100)
