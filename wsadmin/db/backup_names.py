@@ -165,6 +165,7 @@ def publish(tmp: Path, db: Path, revision: str | None, folder: Path, taken: dt.d
         manifest = manifest_path_for(final)
         if _taken(final) or not _claim(manifest, manifest_for(final), mode):
             continue
+        fsync_dir(folder)       # the manifest's entry is durable before the backup's
         try:
             linked = _link(tmp, final)
         except BaseException:
