@@ -96,6 +96,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     from wsadmin.db.errors import WsadminError
     from wsadmin.db.progress import Cancelled
+    from wsadmin.db.text import printable
 
     try:
         return int(args.func(args) or 0)
@@ -107,7 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
         # 4: failed and not put back (the message says what to restore).
         return exc.exit_code
     except Cancelled as exc:
-        print(f"wsadmin: cancelled: {exc}", file=sys.stderr)
+        print(printable(f"wsadmin: cancelled: {exc}"), file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:
         # `wsadmin status DB | head`: the reader left; that is not an error. Point
@@ -118,7 +119,7 @@ def run_command(args: argparse.Namespace) -> int:
         if args.debug:
             raise
         logging.getLogger("wsadmin").debug("internal error", exc_info=True)
-        print(f"wsadmin: internal error: {type(exc).__name__}: {exc} "
-              "(this is a bug in wsadmin; run again with --debug and report the traceback)",
-              file=sys.stderr)
+        print(printable(f"wsadmin: internal error: {type(exc).__name__}: {exc} "
+                        "(this is a bug in wsadmin; run again with --debug and report the "
+                        "traceback)"), file=sys.stderr)
         return EXIT_BUG

@@ -13,6 +13,7 @@ from wsadmin.db.backup import create_backup, verify_backup
 from wsadmin.db.backup_catalog import CatalogEntry
 from wsadmin.db.errors import CorruptDatabase, DatabaseMissing
 from wsadmin.db.sqlite_engine import check_file
+from wsadmin.db.text import printable
 
 EXIT_VERIFIED, EXIT_FAILED_VERIFICATION = 0, 1
 
@@ -51,12 +52,12 @@ def run_backup(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info.to_json())
         return 0
-    print(f"backup:   {info.path}")
-    print(f"manifest: {info.manifest_path}")
-    print(f"revision: {info.revision or 'legacy'}   size: {info.size:,} bytes   "
+    print(f"backup:   {printable(info.path)}")
+    print(f"manifest: {printable(info.manifest_path)}")
+    print(f"revision: {printable(info.revision or 'legacy')}   size: {info.size:,} bytes   "
           f"sha256: {info.sha256[:16]}...")
     if info.counts:
-        print("rows:     " + ", ".join(f"{t} {n:,}" for t, n in info.counts.items()))
+        print("rows:     " + ", ".join(f"{printable(t)} {n:,}" for t, n in info.counts.items()))
     return 0
 
 
@@ -69,20 +70,30 @@ def _size(n: int) -> str:
     return f"{value:.1f} GB"
 
 
+def _notes(e: CatalogEntry) -> str:
+    notes = [] if e.has_manifest else ["no manifest"]
+    if e.last_upgrade:
+        notes.append("taken before the last upgrade")
+    if e.found_in == backup_catalog.FOUND_IN_AUDIT_LOG:
+        notes.append("outside the folders above; named by the audit log")
+    return f"  ({'; '.join(notes)})" if notes else ""
+
+
 def render(db: str, entries: list[CatalogEntry]) -> str:
-    folders = ", ".join(str(f) for f in backup_catalog.backup_folders(db))
-    lines = [f"backups of {Path(db).absolute()} (looked in: {folders})"]
+    """The listing; every path, revision and problem in it made printable."""
+    folders = ", ".join(printable(f) for f in backup_catalog.backup_folders(db))
+    lines = [f"backups of {printable(Path(db).absolute())} (looked in: {folders})"]
     if not entries:
         lines.append("  none found")
         return "\n".join(lines)
     lines.append(f"  {'STATUS':<11}{'REV':<8}{'CREATED (UTC)':<21}{'SIZE':>10}  "
                  f"{'KIND':<8} FILE")
     for e in entries:
-        created = e.created_at.replace("T", " ")[:19]
-        manifest = "" if e.has_manifest else "  (no manifest)"
-        lines.append(f"  {e.status:<11}{e.revision_label:<8}{created:<21}{_size(e.size):>10}  "
-                     f"{e.kind:<8} {e.path}{manifest}")
-        lines.extend(f"      - {p}" for p in e.problems[:3])
+        created = printable(e.created_at.replace("T", " ")[:19])
+        rev = printable(e.revision_label)
+        lines.append(f"  {e.status:<11}{rev:<8}{created:<21}{_size(e.size):>10}  "
+                     f"{e.kind:<8} {printable(e.path)}{_notes(e)}")
+        lines.extend(f"      - {printable(p)}" for p in e.problems[:3])
     return "\n".join(lines)
 
 
@@ -91,7 +102,7 @@ def run_backups(args: argparse.Namespace) -> int:
         check_file(args.db)
     except (DatabaseMissing, CorruptDatabase) as exc:
         # Listing the backups of a missing or damaged database is how one restores it.
-        print(f"wsadmin: note: {exc.message}", file=sys.stderr)
+        print(f"wsadmin: note: {printable(exc.message)}", file=sys.stderr)
     if args.keep is not None and not args.prune:
         from wsadmin.db.errors import Refused
 
@@ -123,9 +134,10 @@ def _prune(args: argparse.Namespace, entries: list[CatalogEntry]) -> int:
     plan = backup_catalog.plan_prune(entries, args.keep)
     out = sys.stderr if args.json else sys.stdout
     for e, why in plan.keep:
-        print(f"keep    {e.path}  ({why})", file=out)
+        print(f"keep    {printable(e.path)}  ({why})", file=out)
     for e in plan.remove:
-        print(f"remove  {e.path}  ({e.revision_label}, {e.created_at}, {e.status})", file=out)
+        print(printable(f"remove  {e.path}  ({e.revision_label}, {e.created_at}, {e.status})"),
+              file=out)
     if not plan.remove:
         print("nothing to prune", file=out)
         if args.json:
@@ -151,9 +163,9 @@ def run_verify(args: argparse.Namespace) -> int:
     elif result.ok:
         snap = result.snapshot
         rev = (snap.revision or "legacy") if snap else "?"
-        print(f"{facts.path}: verified (revision {rev})")
+        print(printable(f"{facts.path}: verified (revision {rev})"))
     else:
-        print(f"{facts.path}: FAILED verification", file=sys.stderr)
+        print(f"{printable(facts.path)}: FAILED verification", file=sys.stderr)
         for p in result.problems:
-            print(f"  - {p}", file=sys.stderr)
+            print(f"  - {printable(p)}", file=sys.stderr)
     return EXIT_VERIFIED if result.ok else EXIT_FAILED_VERIFICATION

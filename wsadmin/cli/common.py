@@ -9,6 +9,7 @@ from typing import Any
 
 from wsadmin.db.errors import Refused
 from wsadmin.db.progress import Step, StepState
+from wsadmin.db.text import json_safe, printable
 
 
 def confirm(question: str, args: argparse.Namespace) -> None:
@@ -18,7 +19,7 @@ def confirm(question: str, args: argparse.Namespace) -> None:
     if not sys.stdin.isatty():
         raise Refused(f"{question.rstrip('?')}: needs confirmation",
                       "pass --yes to confirm without a terminal")
-    answer = input(f"{question} [y/N] ").strip().lower()
+    answer = input(printable(f"{question} [y/N] ")).strip().lower()
     if answer not in ("y", "yes"):
         raise Refused("not confirmed; nothing was changed")
 
@@ -39,7 +40,8 @@ def add_change_options(parser: argparse.ArgumentParser, force_help: str = FORCE_
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    """Exact JSON; characters a terminal would act on are written as `\\uXXXX` escapes."""
+    sys.stdout.write(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
     sys.stdout.write("\n")
 
 
@@ -47,9 +49,12 @@ _MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "
 
 
 def print_step(step: Step) -> None:
-    """Progress on stderr, one line per finished step, so stdout stays for results."""
+    """Progress on stderr, one line per finished step, so stdout stays for results.
+
+    A refusal is not a failed step: its `wsadmin: error:` line follows and says why.
+    """
     mark = _MARKS.get(step.state)
-    if mark is None:
+    if mark is None or step.refused:
         return
     detail = f": {step.detail}" if step.detail else ""
-    print(f"  [{mark}] {step.label}{detail}", file=sys.stderr)
+    print(printable(f"  [{mark}] {step.label}{detail}"), file=sys.stderr)

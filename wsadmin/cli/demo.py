@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from wsadmin.db.demo import STATES, build_demo
+from wsadmin.db.text import printable
 
 
 def register(sub: Any) -> None:
@@ -22,6 +23,6 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     path = build_demo(args.path, args.users, args.state, overwrite=args.force)
-    print(f"created {path} ({args.users:,} users, state {args.state}) "
+    print(f"created {printable(path)} ({args.users:,} users, state {args.state}) "
           f"in {time.perf_counter() - start:.1f}s")
     return 0

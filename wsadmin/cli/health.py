@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.db.text import printable, printable_lines
 
 
 def register(sub: Any) -> None:
@@ -53,7 +54,8 @@ _MARK = {"ok": "ok", "findings": "FOUND", "not_applicable": "n/a", "error": "ERR
 
 
 def _cell(value: Any) -> str:
-    text = "NULL" if value is None else str(value)
+    """A sample value as it reads in a terminal: controls in it escaped, cut at 40."""
+    text = "NULL" if value is None else printable(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -65,13 +67,13 @@ def fix_ids(check_id: str) -> tuple[str, ...]:
 
 
 def render_report(report: Any, *, show_sql: bool = False) -> str:
-    lines = [f"database: {report.database}",
-             f"revision: {report.revision or '(none: legacy)'}", ""]
+    lines = [f"database: {printable(report.database)}",
+             f"revision: {printable(report.revision or '(none: legacy)')}", ""]
     for r in report.checks:
         count = f"{r.count:>8,}" if r.status.value == "findings" else " " * 8
         lines.append(f"[{_MARK[r.status.value]:>5}] {count}  {r.id:<28} {r.title}")
         if r.status.value in ("not_applicable", "error") and r.reason:
-            lines.append(f"                  {r.reason}")
+            lines.append(f"                  {printable(r.reason)}")
         if r.status.value == "findings":
             lines.append(f"                  {r.explanation}")
             for row in r.sample[:5]:
@@ -102,7 +104,7 @@ def render_preview(preview: Any) -> str:
     lines = [f"fix {preview.check_id} / {preview.fix_id}: {preview.title}",
              f"  {preview.description}"]
     for note in preview.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {printable(note)}")
     if preview.empty:
         lines.append("  nothing to change")
     for step in preview.steps:
@@ -139,11 +141,11 @@ def run_fix(args: argparse.Namespace) -> int:
                     "diff": result.diff.to_json() if result.diff else None})
     else:
         where = result.backup.path if result.backup else "-"
-        print(f"done: {result.preview.total:,} change(s); backup {where}")
+        print(f"done: {result.preview.total:,} change(s); backup {printable(where)}")
         counted = f" ({after.count:,})" if after.count else ""
         print(f"{after.id} now: {after.status.value}{counted}")
         if result.diff is not None:
-            print(result.diff.summary())
+            print(printable_lines(result.diff.summary()))
     if result.diff is not None and not result.diff.ok:
         print("wsadmin: warning: another check got worse (see above)", file=sys.stderr)
     return 0 if result.clean else 1

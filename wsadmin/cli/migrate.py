@@ -14,6 +14,7 @@ from wsadmin.cli.common import add_change_options, confirm, print_json, print_st
 from wsadmin.cli.status import render
 from wsadmin.db import safe_upgrade
 from wsadmin.db.inspect import inspect
+from wsadmin.db.text import printable, printable_lines
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -50,7 +51,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
         if args.json:
             print_json(result.to_json())
         else:
-            print(result.render())
+            print(printable_lines(result.render()))
         return 0 if result.ok else 1
     return _run(args, "upgrade")
 
@@ -66,11 +67,11 @@ def _run(args: argparse.Namespace, action: str) -> int:
         if args.json:
             print_json(plan.to_json())
         else:
-            print(plan.render())
+            print(printable_lines(plan.render()))
         return 0 if plan.can_run or _only_forceable(plan, args.force) else 2
     safe_upgrade.refuse(args.db, plan, args.force)
     if not plan.revisions:
-        print(f"{args.db}: already at {plan.from_revision or 'legacy'}; nothing to do")
+        print(printable(f"{args.db}: already at {plan.from_revision or 'legacy'}; nothing to do"))
         return 0
     if plan.revisions:
         what = "apply" if action == "upgrade" else "undo"
@@ -87,9 +88,9 @@ def _run(args: argparse.Namespace, action: str) -> int:
     if args.json:
         print_json(result.to_json())
         return 0
-    print(result.message)
+    print(printable(result.message))
     if result.backup is not None:
-        print(f"backup: {result.backup.path}")
+        print(f"backup: {printable(result.backup.path)}")
     print(render(inspect(args.db)))
     return 0
 

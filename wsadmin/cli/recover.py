@@ -7,6 +7,7 @@ from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm
 from wsadmin.db.recover import has_hot_journal, recover
+from wsadmin.db.text import printable
 
 
 def register(sub: Any) -> None:
@@ -19,10 +20,10 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if not has_hot_journal(args.db):
         result = recover(args.db)  # checks the file; reports "nothing to recover"
-        print(f"{result.path}: no interrupted write to roll back")
+        print(printable(f"{result.path}: no interrupted write to roll back"))
         return 0
     confirm(f"Roll back the interrupted write in {args.db} (a copy of both files is kept)?", args)
     result = recover(args.db)
-    print(f"recovered {result.path}: quick_check {result.quick_check}; "
-          f"the files as they were are in {result.raw_copy}")
+    print(printable(f"recovered {result.path}: quick_check {result.quick_check}; "
+                    f"the files as they were are in {result.raw_copy}"))
     return 0

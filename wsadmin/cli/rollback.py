@@ -9,6 +9,7 @@ from wsadmin.cli.common import FORCE_HELP, add_change_options, confirm, print_js
 from wsadmin.db import rollback
 from wsadmin.db.errors import Refused
 from wsadmin.db.restore import restore_backup
+from wsadmin.db.text import printable, printable_lines
 
 
 def register(sub: Any) -> None:
@@ -41,7 +42,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         if args.json:
             print_json(plan.to_json())
         else:
-            print(plan.explain())
+            print(printable_lines(plan.explain()))
         return 0
     if args.downgrade:
         cost = plan.downgrade.cost
@@ -61,9 +62,9 @@ def run_rollback(args: argparse.Namespace) -> int:
         if args.json:
             print_json(result.to_json())
         else:
-            print(result.message)
+            print(printable(result.message))
             if result.backup is not None:
-                print(f"backup taken first: {result.backup.path}")
+                print(f"backup taken first: {printable(result.backup.path)}")
         return 0
     return _restore(args.db, args.backup, args, plan)
 
@@ -83,7 +84,7 @@ def _restore(db: str, backup: str, args: argparse.Namespace,
     if args.json:
         print_json(result.to_json())
         return 0
-    print(f"restored {db} from {backup} (revision {result.revision or 'legacy'})")
+    print(printable(f"restored {db} from {backup} (revision {result.revision or 'legacy'})"))
     if result.safety_backup is not None:
-        print(f"safety backup of the previous state: {result.safety_backup.path}")
+        print(f"safety backup of the previous state: {printable(result.safety_backup.path)}")
     return 0

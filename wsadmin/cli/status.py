@@ -8,6 +8,7 @@ from typing import Any
 from wsadmin.cli.common import print_json
 from wsadmin.db.errors import ForeignDatabase, UnknownRevision
 from wsadmin.db.inspect import State, Status, inspect
+from wsadmin.db.text import printable
 
 
 def register(sub: Any) -> None:
@@ -31,14 +32,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(status: Status) -> str:
+    """The report; the path, the recorded revision and the table names a foreign schema
+    puts in the summary are made printable."""
     lines = [
-        f"database:  {status.path}",
+        f"database:  {printable(status.path)}",
         f"size:      {status.size:,} bytes, journal mode {status.journal_mode or '-'}",
-        f"revision:  {status.current_revision or '(none)'}   head: {status.head}",
-        f"state:     {status.summary}",
+        f"revision:  {printable(status.current_revision or '(none)')}   head: {status.head}",
+        f"state:     {printable(status.summary)}",
     ]
     if status.counts:
-        lines.append("rows:      " + ", ".join(f"{t} {n:,}" for t, n in status.counts.items()))
+        lines.append("rows:      " + ", ".join(f"{printable(t)} {n:,}"
+                                               for t, n in status.counts.items()))
     for p in status.pending:
         lines.append(f"pending:   {p.revision}  {p.description}")
     return "\n".join(lines)

@@ -27,6 +27,7 @@ from typing import Any
 
 import wsadmin
 from wsadmin.db.errors import Refused
+from wsadmin.db.text import json_safe
 
 AUDIT_FILE = "audit.jsonl"
 STARTED = "started"
@@ -75,7 +76,9 @@ def _entry(action: str, database: str | Path, outcome: str, fields: Mapping[str,
 def _append(entry: Mapping[str, Any]) -> None:
     path = audit_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode()
+    # json_safe: a path that is not UTF-8 (surrogates) is written as \udcXX escapes,
+    # so the line still encodes, and reads back as the same path.
+    line = (json_safe(json.dumps(entry, ensure_ascii=False, default=str)) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, line)
@@ -159,3 +162,37 @@ def entries(database: str | Path | None = None) -> Iterator[Mapping[str, Any]]:
                 continue  # a torn last line from a crash; the rest is still good
             if isinstance(entry, dict) and (wanted is None or entry.get("database") == wanted):
                 yield entry
+
+
+# Fields of an entry that name a backup file: the backup an operation took first, and
+# the safety backup a restore takes of what it replaces.
+BACKUP_FIELDS = ("backup", "safety_backup")
+
+
+def backups_named(database: str | Path) -> list[str]:
+    """Every backup file the log names for `database`, oldest entry first, each once.
+
+    The files may be anywhere (`--backup-dir`), and may since have been removed.
+    """
+    found: dict[str, None] = {}
+    for entry in entries(database):
+        for key in BACKUP_FIELDS:
+            value = entry.get(key)
+            if isinstance(value, str) and value:
+                found.setdefault(value, None)
+    return list(found)
+
+
+def last_upgrade_backup(database: str | Path) -> Path | None:
+    """The backup taken before the newest successful upgrade of `database`, resolved.
+
+    "Newest" is the order of the log (entries are appended), never a timestamp:
+    a clock that stepped back must not make an older upgrade look like the last.
+    """
+    last: Path | None = None
+    for entry in entries(database):
+        backup = entry.get("backup")
+        if entry.get("action") == "upgrade" and entry.get("outcome") == "ok" \
+                and isinstance(backup, str) and backup:
+            last = Path(backup).resolve()
+    return last

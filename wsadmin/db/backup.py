@@ -33,6 +33,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import wsadmin
+from wsadmin.db.backup_names import BACKUP_SUFFIX as BACKUP_SUFFIX
+from wsadmin.db.backup_names import MANIFEST_SUFFIX as MANIFEST_SUFFIX
+from wsadmin.db.backup_names import PARTIAL_SUFFIX, check_names, manifest_path_for, publish
+from wsadmin.db.backup_names import backup_path_for as backup_path_for
+from wsadmin.db.backup_names import utc_stamp as utc_stamp
 from wsadmin.db.backup_settings import default_backup_folder
 from wsadmin.db.errors import (
     BackupBusy,
@@ -44,15 +49,13 @@ from wsadmin.db.errors import (
     WsadminError,
     classify_sqlite_error,
 )
-from wsadmin.db.fsutil import atomic_write_bytes, fsync_dir, fsync_file, mode_no_wider_than
+from wsadmin.db.fsutil import fsync_file, mode_no_wider_than, read_regular_file
 from wsadmin.db.inspect import count_rows, recorded_revisions
 from wsadmin.db.progress import Cancelled, CancelToken, ProgressCallback, Reporter
 from wsadmin.db.sqlite_engine import check_file, connect_ro, table_names
 
-MANIFEST_SUFFIX: Final = ".json"
-BACKUP_SUFFIX: Final = ".bak"
-PARTIAL_SUFFIX: Final = ".partial"
 MANIFEST_FORMAT: Final = 1
+MANIFEST_MAX_BYTES: Final = 1 << 20     # a manifest is a few hundred bytes
 EMPTY_SHA256: Final = hashlib.sha256(b"").hexdigest()
 STEP_BYTES: Final = 64 << 20        # pages copied per backup step: progress and cancel points
 BUSY_POLL_S: Final = 0.05
@@ -93,28 +96,6 @@ class BackupInfo:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def utc_stamp(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    return now.strftime("%Y%m%dT%H%M%SZ")
-
-
-def manifest_path_for(backup: Path) -> Path:
-    return backup.with_name(backup.name + MANIFEST_SUFFIX)
-
-
-def backup_path_for(db: Path, revision: str | None, folder: Path, now: dt.datetime | None = None
-                    ) -> Path:
-    """`app_metadata.db.20261124T101500Z.002.bak`: sorts by time, shows the revision."""
-    rev = revision or "legacy"
-    stamp = utc_stamp(now)
-    base = folder / f"{db.name}.{stamp}.{rev}{BACKUP_SUFFIX}"
-    candidate, n = base, 1
-    while candidate.exists() or manifest_path_for(candidate).exists():
-        n += 1
-        candidate = base.with_name(f"{db.name}.{stamp}-{n}.{rev}{BACKUP_SUFFIX}")
-    return candidate
 
 
 def take_snapshot(conn: sqlite3.Connection) -> Snapshot:
@@ -201,7 +182,7 @@ def load_manifest(backup: Path) -> dict[str, Any] | None:
     """The manifest beside `backup`; None when there is none; ManifestUnreadable if broken."""
     manifest = manifest_path_for(backup)
     try:
-        text = manifest.read_text(encoding="utf-8")
+        text = read_regular_file(manifest, MANIFEST_MAX_BYTES)
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -300,6 +281,7 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
         # descriptor would drop the locks `connection` holds. Ask SQLite instead.
         empty, size, wal = _facts_through(connection, src_path)
     dest_dir = (Path(folder) if folder is not None else default_backup_folder(src_path)).absolute()
+    check_names(src_path, dest_dir)
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
     mode = mode_no_wider_than(src_path)
@@ -319,8 +301,7 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
             else:
                 snapshot, jmode, taken = _copy(src_path, tmp, busy_timeout, cancel, step,
                                                size, wal=wal, connection=connection)
-            final = backup_path_for(src_path, snapshot.revision, dest_dir, taken)
-            step.detail = str(final)
+            step.detail = f"copied into {dest_dir}"
         except BaseException:
             _discard(tmp)
             raise
@@ -328,35 +309,37 @@ def create_backup(db: str | Path, folder: str | Path | None = None, *,
         try:
             digest = _verify_new(tmp, snapshot, empty, cancel)
             size = tmp.stat().st_size
-            info = BackupInfo(
-                path=str(final),
-                manifest_path=str(manifest_path_for(final)),
-                source=str(src_path.resolve()),
-                size=size,
-                sha256=digest,
-                revision=snapshot.revision,
-                counts=snapshot.counts,
-                tables=snapshot.tables,
-                journal_mode=jmode,
-                created_at=taken.isoformat(timespec="seconds"),
-                tool_version=wsadmin.__version__,
-                user=_user(),
-            )
+            infos: list[BackupInfo] = []
+
+            def manifest_for(final: Path) -> bytes:
+                infos.append(BackupInfo(
+                    path=str(final),
+                    manifest_path=str(manifest_path_for(final)),
+                    source=str(src_path.resolve()),
+                    size=size,
+                    sha256=digest,
+                    revision=snapshot.revision,
+                    counts=snapshot.counts,
+                    tables=snapshot.tables,
+                    journal_mode=jmode,
+                    created_at=taken.isoformat(timespec="seconds"),
+                    tool_version=wsadmin.__version__,
+                    user=_user(),
+                ))
+                return json.dumps({"format": MANIFEST_FORMAT, **infos[-1].to_json()},
+                                  indent=2).encode()
+
             cancel.raise_if_cancelled()
-            # Manifest first, then the rename: a backup never has its final name
-            # without the facts it is verified against.
-            manifest = {"format": MANIFEST_FORMAT, **info.to_json()}
+            # The manifest is written first, then the backup gets its name (never
+            # replacing another): a backup never has its final name without the facts
+            # it is verified against, and two backups in one second keep both.
             try:
-                atomic_write_bytes(Path(info.manifest_path),
-                                   json.dumps(manifest, indent=2).encode(), mode)
+                final = publish(tmp, src_path, snapshot.revision, dest_dir, taken,
+                                manifest_for, mode)
             except OSError as exc:
                 raise _write_error(exc, dest_dir, 4096, "write the backup manifest in") from exc
-            try:
-                os.replace(tmp, final)
-            except OSError as exc:
-                _discard(Path(info.manifest_path))
-                raise _folder_error(exc, dest_dir) from exc
-            fsync_dir(dest_dir)
+            info = infos[-1]        # the manifest written for the name it got
+            assert info.path == str(final)
         except BaseException:
             _discard(tmp)
             raise

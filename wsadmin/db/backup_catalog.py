@@ -1,13 +1,17 @@
 """Every backup of a database, and pruning them safely (DESIGN.md rules 2 and 3).
 
 Backups are looked for in the database's own folder and in the configured
-backup folder (wsadmin.db.backup_settings). Three kinds are recognised:
+backup folder (wsadmin.db.backup_settings); backups the audit log names for the
+database elsewhere (an upgrade run with `--backup-dir`) are listed too, marked
+`found_in="audit-log"`. Three kinds are recognised:
 
 - `wsadmin`: `<db>.<UTC stamp>[-n].<revision>.bak`, normally with a manifest;
 - `runbook`: `<db>.backup`, what the runbook's `cp` makes (listed, never pruned);
 - `other`: any other `<db>*.bak` (listed, never pruned: wsadmin did not make it).
 
 Hidden `.partial` files (unfinished or killed backups) are never listed.
+The backup taken before the last successful upgrade (by the audit log, not by
+any clock) is marked `last_upgrade` and never pruned.
 """
 
 from __future__ import annotations
@@ -23,15 +27,13 @@ from typing import Any, Final
 
 from wsadmin.db import audit
 from wsadmin.db.backup import (
-    BACKUP_SUFFIX,
-    MANIFEST_SUFFIX,
     ManifestUnreadable,
     clean_stale_partials,
     load_manifest,
-    manifest_path_for,
     partial_files,
     verify_backup,
 )
+from wsadmin.db.backup_names import BACKUP_SUFFIX, MANIFEST_SUFFIX, manifest_path_for
 from wsadmin.db.backup_settings import configured_backup_dir
 from wsadmin.db.errors import Refused, WsadminError
 from wsadmin.db.inspect import recorded_revisions
@@ -39,6 +41,7 @@ from wsadmin.db.sqlite_engine import check_file, connect_ro, table_names
 
 RUNBOOK_SUFFIX: Final = ".backup"
 KIND_WSADMIN, KIND_RUNBOOK, KIND_OTHER = "wsadmin", "runbook", "other"
+FOUND_IN_FOLDER, FOUND_IN_AUDIT_LOG = "folder", "audit-log"
 
 
 @dataclass
@@ -54,6 +57,10 @@ class CatalogEntry:
     problems: list[str] = field(default_factory=list)
     source: str | None = None
     mtime_ns: int = 0             # breaks ties between backups made in the same second
+    # FOUND_IN_FOLDER: in a searched folder; FOUND_IN_AUDIT_LOG: elsewhere, named by the
+    # audit log (then a manifest, if any, names this database as its source).
+    found_in: str = FOUND_IN_FOLDER
+    last_upgrade: bool = False    # the backup taken before the last successful upgrade
 
     @property
     def status(self) -> str:
@@ -163,10 +170,11 @@ def _entry(path: Path, kind: str, pattern: re.Pattern[str], db_resolved: str,
     if verify and verified is None:
         result = verify_backup(path)
         verified, problems = result.ok, problems + result.problems
+    source = manifest.get("source") if manifest else None
     return CatalogEntry(
         path=str(path), kind=kind, revision=revision, readable=readable, created_at=created,
         size=st.st_size, has_manifest=manifest is not None, verified=verified,
-        problems=problems, source=str(manifest.get("source")) if manifest else None,
+        problems=problems, source=source if isinstance(source, str) else None,
         mtime_ns=st.st_mtime_ns)
 
 
@@ -175,7 +183,9 @@ def list_backups(db: str | Path, *, verify: bool = False,
     """Every backup of `db`, newest first. `verify` runs the full check on each
     (slow on big files); without it only cheap checks run and the others say
     `unverified`. Never lists a `.partial` file; never calls a file good
-    without verifying it."""
+    without verifying it. Backups the audit log names for `db` outside the
+    folders are listed too (`found_in`), and the one taken before the last
+    upgrade is marked (`last_upgrade`)."""
     db_path = Path(db).absolute()
     db_resolved = str(db_path.resolve())
     pattern = _name_re(db_path.name)
@@ -195,8 +205,40 @@ def list_backups(db: str | Path, *, verify: bool = False,
             entry = _entry(folder / name, kind, pattern, db_resolved, foreign_check, verify)
             if entry is not None:
                 entries.append(entry)
+    entries.extend(_named_elsewhere(db_path, pattern, {_resolved(e.path) for e in entries},
+                                    verify))
+    pinned = audit.last_upgrade_backup(db_path)
+    for e in entries:
+        e.last_upgrade = pinned is not None and _resolved(e.path) == pinned
     entries.sort(key=lambda e: (e.created_at, e.mtime_ns, e.path), reverse=True)
     return entries
+
+
+def _resolved(path: str | Path) -> Path:
+    try:
+        return Path(path).resolve()
+    except OSError:         # a symlink loop: compare it as written
+        return Path(path).absolute()
+
+
+def _named_elsewhere(db_path: Path, pattern: re.Pattern[str], listed: set[Path],
+                     verify: bool) -> list[CatalogEntry]:
+    """Backups of `db_path` the audit log names that the folders did not show."""
+    found: list[CatalogEntry] = []
+    db_resolved = _resolved(db_path)
+    for named in audit.backups_named(db_path):
+        path = Path(named)
+        key = _resolved(path)
+        if key in listed or key == db_resolved or not path.is_absolute():
+            continue
+        listed.add(key)
+        name = path.name
+        kind = _kind(name, db_path.name, pattern) or KIND_OTHER
+        entry = _entry(path, kind, pattern, str(db_resolved), True, verify)
+        if entry is not None:
+            entry.found_in = FOUND_IN_AUDIT_LOG
+            found.append(entry)
+    return found
 
 
 def unfinished(db: str | Path) -> list[tuple[Path, bool]]:
@@ -218,16 +260,25 @@ class PrunePlan:
 def plan_prune(entries: list[CatalogEntry], keep: int) -> PrunePlan:
     """Which backups `prune(keep=N)` removes; `entries` newest first (list_backups order).
 
-    Kept whatever N says: the runbook's backup and backups wsadmin did not
-    make, the newest backup, the newest wsadmin backup not known to be bad,
-    the N newest wsadmin backups, and for every revision the newest backup
-    not known to be bad (so that no revision loses its only backup).
+    Kept whatever N says: the backup taken before the last upgrade (whatever
+    its date says), the runbook's backup and backups wsadmin did not make,
+    backups found through the audit log outside the folders unless they are
+    wsadmin backups whose manifest names this database, the newest backup,
+    the newest wsadmin backup not known to be bad, the N newest wsadmin
+    backups, and for every revision the newest backup not known to be bad (so
+    that no revision loses its only backup).
     """
     if keep < 0:
         raise Refused("--keep must be 0 or more")
     reasons: dict[str, str] = {}
     for e in entries:
-        if e.kind == KIND_RUNBOOK:
+        if e.last_upgrade:
+            reasons.setdefault(e.path, "taken before the last upgrade")
+        elif e.found_in != FOUND_IN_FOLDER and not (
+                e.kind == KIND_WSADMIN and e.has_manifest and e.source is not None):
+            reasons.setdefault(e.path, "outside the backup folders and not known to be a "
+                                       "wsadmin backup of this database")
+        elif e.kind == KIND_RUNBOOK:
             reasons.setdefault(e.path, "the runbook's backup is never pruned")
         elif e.kind != KIND_WSADMIN:
             reasons.setdefault(e.path, "not made by wsadmin")

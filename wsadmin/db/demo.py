@@ -50,9 +50,10 @@ def build_demo(path: str | Path, users: int = 200, state: str = "002",
     if users < 0:
         raise Refused("the number of users cannot be negative")
     p = Path(path)
-    if p.exists() and not overwrite:
-        raise Refused(f"{p} already exists", "choose a new path; demo never overwrites a file")
-    with translated_errors(p, "create"):
+    with translated_errors(p, "create"):    # even exists() fails on a name that is too long
+        if p.exists() and not overwrite:
+            raise Refused(f"{p} already exists",
+                          "choose a new path; demo never overwrites a file")
         if p.exists():
             p.unlink()
         conn = connect_rw(p, create=True)

@@ -10,16 +10,22 @@ from __future__ import annotations
 import errno
 import sqlite3
 
+from wsadmin.db.text import printable
+
 
 class WsadminError(Exception):
     """An environment or input problem with an operator-facing message.
 
     `exit_code` is what the command line exits with: 2 (refused or bad input,
     nothing was written) unless a subclass says otherwise.
+    `refusal`: wsadmin declined before it changed or attempted anything (bad
+    input, a precondition that does not hold). Progress then shows no failed
+    step for it: the error's own line says everything.
     """
 
     hint: str = ""
     exit_code: int = 2
+    refusal: bool = False
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -28,15 +34,28 @@ class WsadminError(Exception):
             self.hint = hint
 
     def one_line(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        """Message and hint on one line; paths, names and SQLite's words in it are made
+        printable (wsadmin.db.text), so no foreign text can break or repaint the line."""
+        return printable(f"{self.message} ({self.hint})" if self.hint else self.message)
 
 
 class DatabaseMissing(WsadminError):
     hint = "check the path; use `wsadmin demo PATH` to create a demo database"
+    refusal = True
 
 
 class NotADatabase(WsadminError):
     hint = "choose the backend's app_metadata.db"
+    refusal = True
+
+
+class NotAFile(NotADatabase):
+    """A FIFO, a device, a folder: nothing wsadmin may read as, or write over as, a database."""
+
+
+class PathTooLong(WsadminError):
+    hint = "use shorter file and folder names (at most 255 bytes each)"
+    refusal = True
 
 
 class CorruptDatabase(WsadminError):
@@ -45,14 +64,17 @@ class CorruptDatabase(WsadminError):
 
 class ForeignDatabase(WsadminError):
     hint = "choose the backend's app_metadata.db"
+    refusal = True
 
 
 class UnknownRevision(WsadminError):
     hint = "this database was migrated by a newer or different tool; use that tool"
+    refusal = True
 
 
 class HalfUpgraded(WsadminError):
     hint = "an earlier migration died half-way: run `wsadmin check DB` and restore a backup"
+    refusal = True
 
 
 class DatabaseLocked(WsadminError):
@@ -109,6 +131,8 @@ SQLITE_READONLY_ROLLBACK = 776
 class Refused(WsadminError):
     """The operator did not confirm, or a precondition for a change does not hold."""
 
+    refusal = True
+
 
 def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> WsadminError | None:
     """Map a sqlite3/OS error to a known error, or None when it is a bug.
@@ -125,6 +149,15 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
             return ReadOnlyDatabase(f"permission denied: could not {doing} {path}")
         if exc.errno == errno.ENOENT:
             return DatabaseMissing(f"{path} does not exist")
+        if exc.errno == errno.ENAMETOOLONG:
+            return PathTooLong(f"cannot {doing} {path}: a name in that path is too long "
+                               "for the file system")
+        if exc.errno == errno.ENOTDIR:
+            return DatabaseMissing(f"{path} does not exist: a part of that path is a file, "
+                                   "not a folder")
+        if exc.errno == errno.ELOOP:
+            return DatabaseMissing(f"{path} cannot be reached: its path loops through "
+                                   "symbolic links")
         return DiskIOError(f"could not {doing} {path}: {exc.strerror or exc}")
     if not isinstance(exc, sqlite3.Error):
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -30,6 +31,29 @@ def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# Opening never blocks (a FIFO with no writer) and never makes a terminal ours.
+# Windows has neither flag, nor FIFOs to fear.
+READ_NO_WAIT = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a small regular file. Never blocks on a FIFO or reads a device
+    forever: OSError(EINVAL) for anything but a regular file, EFBIG over `limit`."""
+    fd = os.open(path, READ_NO_WAIT)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit:,} bytes", str(path))
+        chunks = []
+        while chunk := os.read(fd, limit + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)
     finally:
         os.close(fd)
 

@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wsadmin.db.errors import WsadminError
+
 
 class StepState(enum.StrEnum):
     RUNNING = "running"
@@ -24,6 +26,9 @@ class Step:
     state: StepState
     detail: str = ""
     fraction: float | None = None
+    # FAILED because wsadmin declined (WsadminError.refusal), not because the step broke:
+    # the refusal's own error line says it all, so the command line prints no step line.
+    refused: bool = False
 
 
 ProgressCallback = Callable[[Step], None]
@@ -62,8 +67,8 @@ class Reporter:
         self._callback = callback or ignore_progress
 
     def emit(self, step_id: str, label: str, state: StepState, detail: str = "",
-             fraction: float | None = None) -> None:
-        self._callback(Step(step_id, label, state, detail, fraction))
+             fraction: float | None = None, *, refused: bool = False) -> None:
+        self._callback(Step(step_id, label, state, detail, fraction, refused))
 
     def step(self, step_id: str, label: str) -> _StepScope:
         return _StepScope(self, step_id, label)
@@ -85,4 +90,5 @@ class _StepScope:
         if exc is None:
             self.reporter.emit(self.id, self.label, StepState.DONE, self.detail)
         else:
-            self.reporter.emit(self.id, self.label, StepState.FAILED, str(exc))
+            self.reporter.emit(self.id, self.label, StepState.FAILED, str(exc),
+                               refused=isinstance(exc, WsadminError) and exc.refusal)

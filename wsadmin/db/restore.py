@@ -20,6 +20,7 @@ from wsadmin.db.backup import BackupInfo, Snapshot, create_backup, take_snapshot
 from wsadmin.db.errors import (
     CorruptDatabase,
     NotADatabase,
+    NotAFile,
     Refused,
     RestoreFailed,
     RestoreIncomplete,
@@ -77,6 +78,12 @@ def restore_backup(db: str | Path, backup: str | Path, *,
     safety backup.
     """
     db_path, bak_path = Path(db), Path(backup)
+    try:
+        check_file(db_path)     # missing, a FIFO or device, a name too long: refuse first
+    except NotAFile:
+        raise
+    except (CorruptDatabase, NotADatabase):
+        pass                    # replacing a damaged file is what a restore is for
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
     with reporter.step("check-backup", "Verify the backup to restore") as step:

@@ -35,6 +35,7 @@ from wsadmin.db.errors import Refused
 from wsadmin.db.inspect import State, inspect
 from wsadmin.db.progress import CancelToken, ProgressCallback
 from wsadmin.db.sqlite_engine import connect_ro, table_names, translated_errors
+from wsadmin.db.text import printable
 
 DOWNGRADE, RESTORE = "downgrade", "restore"
 
@@ -122,13 +123,15 @@ class RollbackPlan:
         return data
 
     def explain(self) -> str:
-        lines = [f"{self.database} is at revision {self.current_revision or 'legacy'}.",
+        # Paths, revisions and problems come from the files: printable, field by field.
+        lines = [printable(f"{self.database} is at revision "
+                           f"{self.current_revision or 'legacy'}."),
                  "Two ways back:", ""]
         d = self.downgrade
         lines.append("1. Downgrade one revision (`wsadmin rollback DB --downgrade`)"
                      + ("  [recommended]" if self.recommended == DOWNGRADE else ""))
         if not d.available or d.cost is None:
-            lines.append(f"   not possible: {d.reason}")
+            lines.append(f"   not possible: {printable(d.reason)}")
         else:
             c = d.cost
             lines.append(f"   undoes {c.revision} -> {c.target or 'legacy'}; a backup is taken "
@@ -138,7 +141,7 @@ class RollbackPlan:
             else:
                 lines.append("   discards: " + ", ".join(
                     f"{n:,} {what}" for what, n in c.discards.items() if n))
-            lines += [f"   ! {n}" for n in c.notes]
+            lines += [f"   ! {printable(n)}" for n in c.notes]
         lines.append("")
         lines.append("2. Restore a backup (`wsadmin rollback DB --backup PATH`)"
                      + ("  [recommended]" if self.recommended == RESTORE else ""))
@@ -147,14 +150,13 @@ class RollbackPlan:
             lines.append("   no usable backup of this database was found.")
         else:
             kind = "the backup taken before the last upgrade" if r.pre_upgrade else "backup"
-            lines.append(f"   {kind}: {r.path}")
-            lines.append(f"   {r.label}; "
-                         + ("verified" if r.verified else "FAILS verification: "
-                            + "; ".join(r.problems)))
+            lines.append(f"   {kind}: {printable(r.path)}")
+            lines.append(printable(f"   {r.label}; " + (
+                "verified" if r.verified else "FAILS verification: " + "; ".join(r.problems))))
             changes = r.changes
             if changes:
                 lines.append("   restoring it undoes every change since it was taken:")
-                lines += [f"     {c}" for c in changes]
+                lines += [f"     {printable(c)}" for c in changes]
             else:
                 lines.append("   the row counts now are the same as in the backup.")
             lines.append("   the current state is backed up first (a safety backup).")
@@ -162,7 +164,7 @@ class RollbackPlan:
         if others:
             lines.append(f"   other backups: {len(others)} (`wsadmin backups DB` lists them)")
         if self.why:
-            lines += ["", f"Recommendation: {self.why}"]
+            lines += ["", f"Recommendation: {printable(self.why)}"]
         return "\n".join(lines)
 
 
@@ -270,12 +272,8 @@ def _candidates(db: Path) -> list[Path]:
 
 
 def _last_upgrade_backup(db: Path) -> str | None:
-    last = None
-    for entry in audit.entries(db):
-        if entry.get("action") == "upgrade" and entry.get("outcome") == "ok" and entry.get(
-                "backup"):
-            last = str(Path(str(entry["backup"])).resolve())
-    return last
+    last = audit.last_upgrade_backup(db)
+    return str(last) if last is not None else None
 
 
 def _option(path: Path, current_counts: dict[str, int], pre: str | None, verify: bool

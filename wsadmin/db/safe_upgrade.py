@@ -32,6 +32,7 @@ from typing import Any
 
 from wsadmin.db import audit, revisions
 from wsadmin.db.backup import BackupInfo, Snapshot, backup_path_for, create_backup, take_snapshot
+from wsadmin.db.backup_names import check_names
 from wsadmin.db.contract import ALEMBIC_TMP_PREFIX
 from wsadmin.db.errors import (
     DiskFull,
@@ -303,6 +304,7 @@ def _environment(path: Path, status: Status, backup_dir: str | Path | None, dry_
                  ) -> list[Finding]:
     findings: list[Finding] = []
     folder = Path(backup_dir) if backup_dir is not None else path.parent
+    check_names(path, folder.absolute())    # a name too long for a backup: refuse now
     probe_dir = folder if folder.exists() else path.parent
     size = status.size + _side_size(path)
     try:
@@ -485,6 +487,7 @@ def _refusal(blocking: list[Finding]) -> WsadminError:
         cls = UnknownRevision
     msg = "; ".join(f.message for f in blocking)
     err = cls(msg, first.hint or None)
+    err.refusal = True      # even a DiskFull: preflight declined, nothing was attempted
     return err
 
 

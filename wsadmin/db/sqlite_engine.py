@@ -9,7 +9,10 @@ only see connections and the errors of wsadmin.db.errors.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import sqlite3
+import stat
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,9 +23,11 @@ from wsadmin.db.errors import (
     CorruptDatabase,
     DatabaseMissing,
     NotADatabase,
+    NotAFile,
     WsadminError,
     classify_sqlite_error,
 )
+from wsadmin.db.fsutil import READ_NO_WAIT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -59,8 +64,30 @@ def _describe_non_sqlite(head: bytes) -> str:
     return "a text file"
 
 
+def _not_a_file(mode: int) -> str | None:
+    """What a non-regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def check_file(path: str | Path) -> FileFacts:
-    """Check that `path` names a readable SQLite file, without opening it with SQLite."""
+    """Check that `path` names a readable SQLite file, without opening it with SQLite.
+
+    Never blocks: only a regular file is opened (a FIFO would block an open for
+    reading, /dev/zero reads forever and SQLite takes both for an empty database),
+    and it is opened non-blocking and checked again, in case it was swapped meanwhile.
+    """
     p = Path(path)
     try:
         st = p.stat()
@@ -68,17 +95,24 @@ def check_file(path: str | Path) -> FileFacts:
         raise DatabaseMissing(f"{p} does not exist") from None
     except OSError as exc:
         raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
-    if p.is_dir():
-        raise NotADatabase(f"{p} is a folder, not a database file")
+    what = _not_a_file(st.st_mode)
+    if what is not None:
+        raise NotAFile(f"{p} is {what}, not a database file")
     has_wal = p.with_name(p.name + "-wal").exists()
     has_shm = p.with_name(p.name + "-shm").exists()
     if st.st_size == 0:
         return FileFacts(p, 0, True, has_wal, False, has_shm)
     try:
-        with p.open("rb") as fh:
-            header = fh.read(100)
+        fd = os.open(p, READ_NO_WAIT)
+        try:
+            what = _not_a_file(os.fstat(fd).st_mode)
+            header = b"" if what is not None else os.read(fd, 100)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
+    if what is not None:
+        raise NotAFile(f"{p} is {what}, not a database file")
     if not header.startswith(SQLITE_MAGIC):
         raise NotADatabase(f"{p} is {_describe_non_sqlite(header[:64])}, not a SQLite database")
     if len(header) < 100:
@@ -98,7 +132,9 @@ def check_file(path: str | Path) -> FileFacts:
 
 def _uri(path: Path, **params: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return f"file:{quote(str(path.absolute()))}?{query}"
+    # Quoted from the file name's bytes: a name that is not UTF-8 (os.fsdecode's
+    # surrogates) still reaches SQLite as the file it names.
+    return f"file:{quote(os.fsencode(path.absolute()))}?{query}"
 
 
 def _connect(path: Path, timeout: float, **params: str) -> sqlite3.Connection:
@@ -274,6 +310,22 @@ def table_names(conn: sqlite3.Connection) -> list[str]:
 
 def column_names(conn: sqlite3.Connection, table: str) -> list[str]:
     return [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()]
+
+
+_LENGTH = re.compile(r"\(\s*(\d+)\s*(?:,\s*\d+\s*)?\)")
+
+
+def declared_length(conn: sqlite3.Connection, table: str, column: str) -> int | None:
+    """The length a column is declared with (`VARCHAR(64)`: 64), or None.
+
+    SQLite does not enforce it, but the backend's ORM and other databases do:
+    values wsadmin makes up must fit it.
+    """
+    for row in conn.execute(f"PRAGMA table_info({quote_ident(table)})"):
+        if str(row[1]) == column:
+            found = _LENGTH.search(str(row[2] or ""))
+            return int(found.group(1)) if found and int(found.group(1)) > 0 else None
+    return None
 
 
 def quote_ident(name: str) -> str:

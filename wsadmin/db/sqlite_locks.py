@@ -23,6 +23,7 @@ from wsadmin.db.sqlite_engine import (
     prepare_for_migration,
     translated_errors,
 )
+from wsadmin.db.text import printable
 
 SIDE_FILES = ("", "-wal", "-journal", "-shm")
 
@@ -36,7 +37,8 @@ class Holder:
     files: tuple[str, ...]
 
     def describe(self) -> str:
-        return f"pid {self.pid} ({self.command})"
+        # Another program's command line is anyone's text: escape it for a line of ours.
+        return f"pid {self.pid} ({printable(self.command)})"
 
 
 @dataclass

@@ -31,6 +31,7 @@ from wsadmin.db.contract import (
 from wsadmin.db.errors import Refused
 from wsadmin.db.health import slugs
 from wsadmin.db.health.model import Facts
+from wsadmin.db.sqlite_engine import declared_length
 
 Params = Mapping[str, str]
 
@@ -234,11 +235,17 @@ def users_to_personal(where: str) -> PlanFunc:
                              "ORDER BY u.id").fetchall()
         taken = _taken_slugs(conn)
         first = next_workspace_id(conn, facts)
+        slug_len = declared_length(conn, "workspaces", "slug")
+        name_len = declared_length(conn, "workspaces", "name")
+        planned = []
+        for i, (uid, username) in enumerate(users):
+            # A username may be a BLOB, hold control characters or be longer than the
+            # workspace columns: the name and slug made from it are readable and fit.
+            name = slugs.readable_name(username, f"user {uid}")
+            slug = slugs.unique_slug(slugs.slug_base(name, slug_len), taken, slug_len)
+            planned.append((first + i, slugs.workspace_name(name, name_len), slug, uid))
         conn.executemany(
-            "INSERT INTO temp.fix_ws (id, name, slug, user_id) VALUES (?, ?, ?, ?)",
-            ((first + i, f"{name}'s Workspace", slugs.unique_slug(slugs.slug_base(str(name)),
-                                                                   taken), uid)
-             for i, (uid, name) in enumerate(users)))
+            "INSERT INTO temp.fix_ws (id, name, slug, user_id) VALUES (?, ?, ?, ?)", planned)
         conn.execute("INSERT INTO temp.fix_members (workspace_id, user_id, role) "
                      "SELECT id, user_id, 'admin' FROM temp.fix_ws")
         conn.execute("INSERT INTO temp.fix_users (user_id, workspace_id) "
@@ -313,6 +320,7 @@ def plan_rename_slugs(conn: sqlite3.Connection, facts: Facts, params: Params) ->
         "COUNT(*) OVER (PARTITION BY lower(trim(slug))) AS n FROM workspaces) WHERE n > 1 "
         "ORDER BY k, created_at IS NULL, created_at, id").fetchall()
     taken = _taken_slugs(conn)
+    slug_len = declared_length(conn, "workspaces", "slug")
     previous: object = object()
     renames: list[tuple[int, str]] = []
     for wid, key in rows:
@@ -320,7 +328,7 @@ def plan_rename_slugs(conn: sqlite3.Connection, facts: Facts, params: Params) ->
             previous = key
             continue
         base = key if key else "workspace"
-        renames.append((int(wid), slugs.unique_slug(str(base), taken)))
+        renames.append((int(wid), slugs.unique_slug(str(base), taken, slug_len)))
     conn.executemany("INSERT INTO temp.fix_slugs (id, slug) VALUES (?, ?)", renames)
     return Plan(standard_steps(conn, "rename"))
 

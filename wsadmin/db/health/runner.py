@@ -1,7 +1,11 @@
 """Run health checks read-only, on two connections at once.
 
 Each check runs on its own; a check that cannot apply says why, and one that
-raises becomes an `error` result without stopping the others. The checks are
+raises becomes an `error` result without stopping the others, except when
+SQLite finds the file damaged: then no result can be trusted (a check that
+did not touch the broken page says "ok"), and the run stops with
+CorruptDatabase. A database of another application is refused before any
+check runs: "no problems found" would be a lie about it. The checks are
 independent reads, so two worker threads (each with its own read-only
 connection: SQLite releases the GIL while it works) take them from a queue,
 slowest first.
@@ -17,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from wsadmin.db.errors import WsadminError, classify_sqlite_error
+from wsadmin.db.errors import CorruptDatabase, ForeignDatabase, WsadminError, classify_sqlite_error
 from wsadmin.db.health.model import (
     SAMPLE_LIMIT,
     Check,
@@ -29,6 +33,7 @@ from wsadmin.db.health.model import (
     RunOptions,
 )
 from wsadmin.db.health.registry import CHECKS, get
+from wsadmin.db.inspect import State, classify
 from wsadmin.db.sqlite_engine import check_file, read_quietly, translated_errors
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,9 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
     except Exception as exc:
         log.debug("check %s failed", check.id, exc_info=True)
         known = classify_sqlite_error(exc, facts.path, f"run {check.id} on")
+        damaged = exc if isinstance(exc, CorruptDatabase) else known
+        if isinstance(damaged, CorruptDatabase):
+            raise damaged from exc
         if isinstance(exc, WsadminError):
             reason = exc.one_line()
         elif known is not None:
@@ -104,7 +112,9 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
     """Run the checks (all, or `only` these ids) on `path`, read-only.
 
     Raises DatabaseMissing / NotADatabase / CorruptDatabase when the file
-    cannot be opened as SQLite at all; everything else ends up in the results.
+    cannot be opened as SQLite at all or SQLite finds it damaged, and
+    ForeignDatabase for another application's database; everything else ends
+    up in the results.
     """
     started = time.perf_counter()
     p = Path(path)
@@ -120,6 +130,7 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
         first = query_only(open_conn())
         with translated_errors(p, "read"):
             facts = gather_facts(first, p, facts_file.size)
+            _refuse_foreign(first, p)
         extra = [query_only(open_conn()) for _ in range(min(max(1, workers), len(chosen)) - 1)]
         return facts, _run_parallel(chosen, facts, options, [first, *extra])
 
@@ -129,6 +140,12 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
     return HealthReport(str(p), facts.revision, results, time.perf_counter() - started)
 
 
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    state, _rev, problems = classify(conn)
+    if state is State.FOREIGN:
+        raise ForeignDatabase(f"{path} is not an app_metadata.db: " + "; ".join(problems))
+
+
 def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
                   conns: list[sqlite3.Connection]) -> list[CheckResult]:
     """Each connection gets a thread that takes checks from a queue, slowest first."""
@@ -136,15 +153,21 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     for check in sorted(chosen, key=lambda c: -c.cost):
         jobs.put(check)
     results: list[CheckResult] = []
+    damaged: list[CorruptDatabase] = []
     lock = threading.Lock()
 
     def work(conn: sqlite3.Connection) -> None:
-        while True:
+        while not damaged:
             try:
                 check = jobs.get_nowait()
             except queue.Empty:
                 return
-            result = run_one(check, conn, facts, options)
+            try:
+                result = run_one(check, conn, facts, options)
+            except CorruptDatabase as exc:
+                with lock:
+                    damaged.append(exc)
+                return
             with lock:
                 results.append(result)
 
@@ -156,4 +179,6 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     work(conns[0])
     for thread in threads:
         thread.join()
+    if damaged:
+        raise damaged[0]
     return results
