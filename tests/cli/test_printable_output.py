@@ -165,7 +165,8 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixt
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "\\xff" in out and "\udcff" not in out
-    assert [e["database"] for e in audit.entries(db)] == [str(db.resolve())]
+    assert [(e["database"], e["outcome"]) for e in audit.entries(db)] == [
+        (str(db.resolve()), "started"), (str(db.resolve()), "ok")]
     assert cli.main(["backups", str(db), "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)["backups"]
     assert listed["last_upgrade"] is True and listed["status"] == "good"
