@@ -4,7 +4,7 @@ Builds a demo database at revision 002 with N users (default 1,000,000: about
 780 MB), reads it once so that every run starts from a warm page cache, then
 times, interleaved over --rounds rounds (median of each):
 
-- project:  wsadmin.db.backup.create_backup(DB, DIR) through the API, in this
+- project:  wsadmin.db.backup.create.create_backup(DB, DIR) through the API, in this
             process: the backup API copy in one read transaction, fsync,
             quick_check + row counts + sha256 of the copy, manifest, rename;
 - baseline: `sqlite3 DB ".backup OUT"` (the backup API copy, with the sqlite3
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from wsadmin.db.backup import create_backup
+from wsadmin.db.backup.create import create_backup
 from wsadmin.db.demo import build_demo
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from wsadmin.db.demo import build_demo
 from wsadmin.db.health.checks import QUICK_CHECK_ABOVE
 from wsadmin.db.health.registry import CHECKS
-from wsadmin.db.sqlite_engine import connect_rw
+from wsadmin.db.sqlite.connect import connect_rw
 
 BREAK = """
 UPDATE users SET current_workspace_id = NULL WHERE id IN (11, 12, 13, 14, 15);

@@ -3,7 +3,7 @@
 Builds a database at revision 001 with N users (default 1,000,000) and 3 N
 workspace-scoped rows (wsadmin.db.demo), copies it twice, then times
 
-- project:  wsadmin.db.migrate.run_alembic(copy, "upgrade", "002", ["002"]): the
+- project:  wsadmin.db.migrate.runner.run_alembic(copy, "upgrade", "002", ["002"]): the
             revision's work through Alembic, in one transaction, no backup;
 - baseline: the same work written by hand as one SQL script (default workspace,
             memberships, set-based UPDATEs, table rebuilds for NOT NULL, CREATE
@@ -36,7 +36,7 @@ from wsadmin.db.contract import (
     WORKSPACE_SCOPED_TABLES,
 )
 from wsadmin.db.demo import build_demo
-from wsadmin.db.migrate import run_alembic
+from wsadmin.db.migrate.runner import run_alembic
 
 
 def baseline_script() -> str:

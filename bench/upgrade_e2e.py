@@ -3,12 +3,12 @@
 Builds a legacy database with N users (default 1,000,000; wsadmin.db.demo),
 copies it twice (the copies are identical files), then times, in the same run:
 
-- project:  wsadmin.db.safe_upgrade.run(copy): preflight (revision, leftovers,
+- project:  wsadmin.db.migrate.pipeline.run(copy): preflight (revision, leftovers,
             disk, open handles), verified backup, exclusive lock, 001 + 002 in
             one transaction, post-verification before commit (revision,
             quick_check, foreign_key_check against the pre-upgrade one, row
             counts), audit;
-- baseline: wsadmin.db.migrate.run_alembic(copy, "upgrade", "002", ["001", "002"]):
+- baseline: wsadmin.db.migrate.runner.run_alembic(copy, "upgrade", "002", ["001", "002"]):
             the same revisions in one transaction, no backup, no checks.
 
 Checks that both upgraded files hold the same rows, and prints
@@ -26,10 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from wsadmin.db import safe_upgrade
+from wsadmin.db.common.progress import Step
 from wsadmin.db.demo import build_demo
-from wsadmin.db.migrate import run_alembic
-from wsadmin.db.progress import Step
+from wsadmin.db.migrate import pipeline
+from wsadmin.db.migrate.runner import run_alembic
 
 
 def _counts(path: Path) -> dict[str, int]:
@@ -83,7 +83,7 @@ def main() -> None:
                 steps[step.id] = now - started[step.id]
 
         t = time.perf_counter()
-        result = safe_upgrade.run(project_db, backup_dir=work / "backups", progress=progress)
+        result = pipeline.run(project_db, backup_dir=work / "backups", progress=progress)
         project = time.perf_counter() - t
         assert result.outcome == "upgraded", result
         assert _counts(project_db) == _counts(baseline_db), "the two upgrades differ"

@@ -17,7 +17,7 @@ import logging.config
 
 from alembic import context
 
-from wsadmin.db.sqlite_engine import engine_for_url
+from wsadmin.db.sqlite.connect import engine_for_url
 
 config = context.config
 

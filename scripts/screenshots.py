@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from wsadmin.db import audit
-    from wsadmin.db.backup import create_backup
+    from wsadmin.db.backup.create import create_backup
+    from wsadmin.db.common import audit
     from wsadmin.db.demo import build_demo
     from wsadmin.ui.main_window import MainWindow
     from wsadmin.ui.settings import Settings

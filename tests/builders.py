@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from wsadmin.db.contract import LEGACY_DDL
-from wsadmin.db.migrate import run_alembic
-from wsadmin.db.sqlite_engine import connect_rw, prepare_for_migration
+from wsadmin.db.migrate.runner import run_alembic
+from wsadmin.db.sqlite.connect import connect_rw, prepare_for_migration
 
 Row = Mapping[str, Any]
 

@@ -19,8 +19,8 @@ import pytest
 
 from tests.builders import make_legacy, user
 from wsadmin import cli
-from wsadmin.db import audit
-from wsadmin.db.backup import create_backup, manifest_path_for
+from wsadmin.db.backup.create import create_backup, manifest_path_for
+from wsadmin.db.common import audit
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -24,8 +24,8 @@ from tests.builders import make_at, make_legacy, user
 from tests.cli.holder import held_open
 from wsadmin import cli
 from wsadmin.cli.common import print_step
-from wsadmin.db.errors import BackupFailed, Refused
-from wsadmin.db.progress import Reporter, Step, StepState
+from wsadmin.db.common.errors import BackupFailed, Refused
+from wsadmin.db.common.progress import Reporter, Step, StepState
 
 LONG = "n" * 300        # one name over the 255 bytes every common file system allows
 

@@ -17,9 +17,9 @@ import pytest
 from tests.builders import make_at, user
 from tests.cli.holder import held_open
 from wsadmin import cli
-from wsadmin.db import audit
-from wsadmin.db.errors import NotADatabase
-from wsadmin.db.text import json_safe, printable
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import NotADatabase
+from wsadmin.db.common.text import json_safe, printable
 
 # Clears the screen, returns to the start of the line, and starts a line of our own.
 EVIL = "\x1b[2J\r\nwsadmin: error: forged"

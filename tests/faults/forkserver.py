@@ -15,18 +15,18 @@ import traceback
 
 
 def work(req: dict[str, object]) -> int:
-    from wsadmin.db import safe_upgrade
-    from wsadmin.db.errors import MigrationFailed, WsadminError
-    from wsadmin.db.restore import restore_backup
+    from wsadmin.db.backup.restore import restore_backup
+    from wsadmin.db.common.errors import MigrationFailed, WsadminError
+    from wsadmin.db.migrate import pipeline
 
     os.environ["WSADMIN_HOME"] = str(req["home"])
     try:
         if req["op"] == "upgrade":
-            safe_upgrade.run(str(req["db"]), backup_dir=str(req["backups"]))
+            pipeline.run(str(req["db"]), backup_dir=str(req["backups"]))
         elif req["op"] == "restore":
             restore_backup(str(req["db"]), str(req["backup"]), safety_dir=str(req["backups"]))
         elif req["op"] == "downgrade":
-            from wsadmin.db.rollback import downgrade_one
+            from wsadmin.db.migrate.rollback import downgrade_one
 
             downgrade_one(str(req["db"]), backup_dir=str(req["backups"]))
         else:
@@ -43,12 +43,10 @@ def work(req: dict[str, object]) -> int:
 
 def main() -> None:
     # Import once, before forking.
-    import wsadmin.db.restore
-    import wsadmin.db.rollback
-    import wsadmin.db.safe_upgrade  # noqa: F401
-    from wsadmin.db import migrate
+    from wsadmin.db.migrate import runner
 
-    migrate.alembic_config()  # warm Alembic's imports too
+
+    runner.alembic_config()  # warm Alembic's imports too
     import alembic.command  # noqa: F401
 
     for line in sys.stdin:

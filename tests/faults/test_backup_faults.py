@@ -25,10 +25,12 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_legacy, user
-from wsadmin.db.backup import clean_stale_partials, create_backup, verify_backup
-from wsadmin.db.backup_catalog import list_backups
+from wsadmin.db.backup.catalog import list_backups
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.partials import clean_stale_partials
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common.errors import WsadminError
 from wsadmin.db.demo import build_demo
-from wsadmin.db.errors import WsadminError
 
 
 def sha(path: Path) -> str:

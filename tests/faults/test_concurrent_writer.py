@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 
 from wsadmin.cli import main
-from wsadmin.db import safe_upgrade
-from wsadmin.db.backup import create_backup
+from wsadmin.db.backup.create import create_backup
 from wsadmin.db.demo import build_demo
+from wsadmin.db.migrate import pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 TRIALS = int(os.environ.get("WSADMIN_WRITER_TRIALS", "2"))
@@ -79,7 +79,7 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, int], Path
             shutil.copyfile(legacy, at_head)
             with pytest.MonkeyPatch.context() as env:
                 env.setenv("WSADMIN_HOME", str(base / "home"))
-                safe_upgrade.run(at_head, backup_dir=base / "bak")
+                pipeline.run(at_head, backup_dir=base / "bak")
             built[("legacy", users)], built[("head", users)] = legacy, at_head
         return built[(start, users)]
 

@@ -20,9 +20,10 @@ import wsadmin.db.contract
 from tests.builders import die_while_writing, dump, execute, make_at, make_legacy, user
 from tests.faults.test_kill import normalized
 from wsadmin.cli import main
-from wsadmin.db import audit, safe_upgrade
+from wsadmin.db.common import audit
 from wsadmin.db.demo import build_demo
 from wsadmin.db.inspect import inspect
+from wsadmin.db.migrate import model, pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,11 +76,11 @@ def test_failure_after_commit_restores_the_backup(
         monkeypatch: pytest.MonkeyPatch) -> None:
     db = legacy_db(tmp_path)
     before = dump(db)
-    monkeypatch.setattr(safe_upgrade, "post_commit_problems",
+    monkeypatch.setattr(pipeline, "post_commit_problems",
                         lambda conn, goal: ["injected failure after commit"])
     steps: list[tuple[str, str]] = []
-    with pytest.raises(safe_upgrade.PipelineFailed) as info:
-        safe_upgrade.run(db, backup_dir=tmp_path / "bak",
+    with pytest.raises(model.PipelineFailed) as info:
+        pipeline.run(db, backup_dir=tmp_path / "bak",
                          progress=lambda s: steps.append((s.id, s.state.value)))
     result = info.value.result
     assert result.outcome == "failed-restored"

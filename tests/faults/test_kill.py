@@ -19,9 +19,10 @@ import pytest
 
 from tests.builders import dump
 from tests.faults.conftest import ForkServer, kill
-from wsadmin.db import rollback, safe_upgrade
-from wsadmin.db.backup import create_backup, verify_backup
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.verify import verify_backup
 from wsadmin.db.demo import build_demo
+from wsadmin.db.migrate import pipeline, rollback
 
 ITERATIONS = int(os.environ.get("WSADMIN_FAULT_ITERATIONS", "30"))
 LONG_ITERATIONS = 200
@@ -53,7 +54,7 @@ def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     at_001 = base / "at-001.db"            # 002 downgraded: what `rollback --downgrade` makes
     with pytest.MonkeyPatch.context() as env:
         env.setenv("WSADMIN_HOME", str(base / "home"))
-        safe_upgrade.run(upgraded, backup_dir=base / "bak")
+        pipeline.run(upgraded, backup_dir=base / "bak")
         shutil.copyfile(upgraded, at_001)
         rollback.downgrade_one(at_001, backup_dir=base / "bak")
     legacy_wal = base / "legacy-wal.db"

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from wsadmin.cli import main
-from wsadmin.db.backup import create_backup
+from wsadmin.db.backup.create import create_backup
 from wsadmin.db.demo import build_demo
 
 

@@ -20,12 +20,15 @@ import pytest
 
 from tests.builders import die_while_writing, dump
 from wsadmin.cli import main
-from wsadmin.db import audit, restore, safe_upgrade
-from wsadmin.db.backup import create_backup, take_snapshot
+from wsadmin.db.backup import restore
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.verify import take_snapshot
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import RestoreFailed
+from wsadmin.db.common.progress import Step, StepState
 from wsadmin.db.demo import build_demo
-from wsadmin.db.errors import RestoreFailed
 from wsadmin.db.inspect import inspect
-from wsadmin.db.progress import Step, StepState
+from wsadmin.db.migrate import pipeline
 
 
 @pytest.fixture
@@ -43,13 +46,13 @@ def _outcomes(db: Path, action: str) -> list[str]:
 
 def test_failed_change_whose_restore_fails_too_exits_4(
         db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(safe_upgrade, "post_commit_problems",
+    monkeypatch.setattr(pipeline, "post_commit_problems",
                         lambda conn, goal: ["injected failure after commit"])
 
     def broken_restore(*_args: Any) -> None:
         raise RestoreFailed("injected: the disk is full")
 
-    monkeypatch.setattr(safe_upgrade, "restore_into", broken_restore)
+    monkeypatch.setattr(pipeline, "restore_into", broken_restore)
     assert _upgrade(db) == 4
     err = capsys.readouterr().err
     assert err.count("wsadmin: error:") == 1 and "Traceback" not in err
@@ -60,7 +63,7 @@ def test_failed_change_whose_restore_fails_too_exits_4(
 def test_failed_change_put_back_exits_1(db: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     before = dump(db)
-    monkeypatch.setattr(safe_upgrade, "post_commit_problems",
+    monkeypatch.setattr(pipeline, "post_commit_problems",
                         lambda conn, goal: ["injected failure after commit"])
     assert _upgrade(db) == 1
     assert "Your database was restored from" in capsys.readouterr().err
@@ -69,7 +72,7 @@ def test_failed_change_put_back_exits_1(db: Path, capsys: pytest.CaptureFixture[
 
 def _head_with_backup(db: Path) -> Path:
     older = Path(create_backup(db, db.parent / "older").path)
-    safe_upgrade.run(db, backup_dir=db.parent / "bak")
+    pipeline.run(db, backup_dir=db.parent / "bak")
     return older
 
 
@@ -160,13 +163,13 @@ def test_audit_failure_after_the_change_does_not_fail_it(
 
 def test_ctrl_c_after_the_commit_reports_success_and_audits_it(
         db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    real = safe_upgrade.post_commit_problems
+    real = pipeline.post_commit_problems
 
     def interrupted(conn: sqlite3.Connection, goal: str | None) -> list[str]:
         os.kill(os.getpid(), signal.SIGINT)       # the operator presses Ctrl-C now
         return real(conn, goal)
 
-    monkeypatch.setattr(safe_upgrade, "post_commit_problems", interrupted)
+    monkeypatch.setattr(pipeline, "post_commit_problems", interrupted)
     assert _upgrade(db) == 0
     out, err = capsys.readouterr()
     assert "Ctrl-C came after the commit" in out and "Traceback" not in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -33,9 +34,19 @@ def _tracked(folder: str) -> list[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # Built from the tracked files only, as a clean clone would be: a stale build/ folder
+    # in the checkout would otherwise put deleted modules into the wheel.
+    source = tmp_path_factory.mktemp("source")
+    archive = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                             check=True).stdout.split(b"\0")
+    for name in filter(None, archive):
+        src, dst = REPO / os.fsdecode(name), source / os.fsdecode(name)
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
     # No build isolation: the dev venv has a recent setuptools, and no download is needed.
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out), str(REPO)], check=True, cwd=out,
+                    "-q", "-w", str(out), str(source)], check=True, cwd=out,
                    env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     found = list(out.glob("wsadmin-*.whl"))
     assert len(found) == 1
@@ -61,6 +72,10 @@ def test_every_source_file_is_in_the_wheel(wheel: Path) -> None:
             if inside not in names:
                 missing.append(path)
     assert not missing, f"left out of the wheel: {missing}"
+    shipped = {target + path[len(folder):] for folder, target in SHIPPED.items()
+               for path in _tracked(folder)}
+    extra = sorted(n for n in names if n.startswith("wsadmin/") and n not in shipped)
+    assert not extra, f"in the wheel but not in the source tree: {extra}"
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str, ok: tuple[int, ...] = (0,),

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.builders import dump, execute, make_at, make_legacy, migrate_to, user
-from wsadmin.db import migrate
+from wsadmin.db.common.errors import DatabaseMissing
 from wsadmin.db.contract import DEFAULT_NAME, DEFAULT_SLUG, INDEXES_002, WORKSPACE_SCOPED_TABLES
-from wsadmin.db.errors import DatabaseMissing
 from wsadmin.db.inspect import State, inspect
-from wsadmin.db.migrate import run_alembic
+from wsadmin.db.migrate import pipeline
+from wsadmin.db.migrate.runner import run_alembic
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,9 +41,10 @@ def dashboard(i: int, owner: int | None = None, **extra: object) -> dict[str, ob
 def test_zero_byte_database_upgrades_to_head_with_no_workspace(tmp_path: Path) -> None:
     db = tmp_path / "app_metadata.db"
     db.touch()
-    result = migrate.upgrade(db, "head", backup_dir=tmp_path / "bak")
+    result = pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
     assert result.applied == ["001", "002"]
-    assert result.after.state is State.CURRENT and result.after.current_revision == "002"
+    after = inspect(db)
+    assert after.state is State.CURRENT and after.current_revision == "002"
     assert q(db, "SELECT COUNT(*) FROM workspaces") == [(0,)]
     assert q(db, "SELECT COUNT(*) FROM workspace_members") == [(0,)]
     for table in ("users", *WORKSPACE_SCOPED_TABLES):
@@ -53,7 +54,7 @@ def test_zero_byte_database_upgrades_to_head_with_no_workspace(tmp_path: Path) -
 def test_missing_file_is_an_error_for_the_api_and_is_not_created(tmp_path: Path) -> None:
     db = tmp_path / "app_metadata.db"
     with pytest.raises(DatabaseMissing):
-        migrate.upgrade(db, "head", backup_dir=tmp_path / "bak")
+        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
     assert not db.exists()
     assert not (tmp_path / "bak").exists()
 

@@ -18,9 +18,10 @@ import pytest
 
 from tests.builders import dump, execute, make_at, make_legacy, user
 from wsadmin import cli
-from wsadmin.db import migrate, revisions
-from wsadmin.db.errors import MigrationFailed
+from wsadmin.db import revisions
+from wsadmin.db.common.errors import MigrationFailed
 from wsadmin.db.inspect import State, inspect
+from wsadmin.db.migrate import pipeline
 
 TRIGGER = ("CREATE TRIGGER boom BEFORE UPDATE ON users "
            "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
@@ -101,7 +102,7 @@ def test_trigger_abort_in_002_leaves_database_unchanged(tmp_path: Path, start: s
     execute(db, TRIGGER)
     before, schema = dump(db), master(db)
     with pytest.raises(MigrationFailed, match="002") as info:
-        migrate.upgrade(db, "head", backup_dir=tmp_path / "bak")
+        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
     assert "injected failure" in info.value.message
     assert_unchanged(db, before, schema, None if start == "legacy" else "001")
     # The backup taken before the attempt is still there, and still at the old revision.
@@ -153,7 +154,7 @@ def test_broken_revision_leaves_database_unchanged(tmp_path: Path, broken_003: P
     make_legacy(db, **rows(6)) if start == "legacy" else make_at(db, start, **rows(6))
     before, schema = dump(db), master(db)
     with pytest.raises(MigrationFailed, match="003") as info:
-        migrate.upgrade(db, "head", backup_dir=tmp_path / "bak")
+        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
     assert "broke half-way" in info.value.message
     assert_unchanged(db, before, schema, None if start == "legacy" else start)
 
@@ -177,7 +178,7 @@ def test_broken_revision_then_a_good_upgrade_still_works(tmp_path: Path,
     """The failed attempt leaves no lock, journal or leftover behind."""
     db = make_at(tmp_path / "app_metadata.db", "001", **rows(3))
     with pytest.raises(MigrationFailed):
-        migrate.upgrade(db, "head", backup_dir=tmp_path / "bak")
+        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app_metadata.db", "bak", "migrations"]
-    result = migrate.upgrade(db, "002", backup_dir=tmp_path / "bak")
-    assert result.after.current_revision == "002"
+    pipeline.run(db, "upgrade", "002", backup_dir=tmp_path / "bak")
+    assert inspect(db).current_revision == "002"

@@ -21,7 +21,7 @@ from pytest_alembic.tests import (
     test_upgrade,
 )
 
-from wsadmin.db.sqlite_engine import engine_for_url
+from wsadmin.db.sqlite.connect import engine_for_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def alembic_engine(tmp_path: Path) -> Iterator[Any]:
     """One open Connection, as wsadmin hands env.py (config.attributes["connection"]).
 
     pytest-alembic passes whatever this yields to env.py; our env.py takes a
-    Connection (not an Engine), like wsadmin.db.migrate.run_alembic gives it.
+    Connection (not an Engine), like wsadmin.db.migrate.runner.run_alembic gives it.
     The engine is our seam's: pysqlite autocommit off, foreign keys off, BEGIN
     IMMEDIATE.
     """

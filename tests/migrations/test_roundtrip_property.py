@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tests.builders import dump, make_legacy, migrate_to
 from wsadmin.db.contract import DEFAULT_SLUG
 from wsadmin.db.inspect import State, inspect
-from wsadmin.db.migrate import run_alembic
+from wsadmin.db.migrate.runner import run_alembic
 
 TRICKY = ["default", "Default", "O'Brien", "d'Angelo''s", "Zoë", "Łukasz", "名前", "a\"b",
           "x; DROP TABLE users;--", "%s", ":name", "?", "  spaced  ", "tab\there",

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.ui.helpers import open_and_wait, table_counts
+from wsadmin.db.migrate import pipeline
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.settings import Settings
@@ -133,12 +134,12 @@ def measure_timer_latency(qtbot: QtBot, until: Callable[[], bool], timeout_ms: i
 
 def upgrade_latency(window: MainWindow, qtbot: QtBot, db: Path, timeout_ms: int
                     ) -> tuple[float, int, float]:
-    from wsadmin.db import migrate
 
     open_and_wait(window, qtbot, db)
     steps: list[object] = []
     started = time.monotonic()
-    op = window.session.run(DbOp(migrate.upgrade, str(db), "head", label="Back up and upgrade",
+    op = window.session.run(DbOp(pipeline.run, str(db), "upgrade", "head",
+                                 label="Back up and upgrade",
                                  backup_dir=str(db.parent / "backups")).progress(steps.append))
     worst, ticks = measure_timer_latency(qtbot, lambda: op.done, timeout_ms)
     assert op.ok, op.error

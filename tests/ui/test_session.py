@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.builders import execute
-from wsadmin.db.errors import DatabaseLocked
+from wsadmin.db.common.errors import DatabaseLocked
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.session import Session
 from wsadmin.ui.settings import Settings

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.builders import execute, make_at, make_legacy, user
-from wsadmin.db.backup import create_backup, read_manifest, verify_backup
-from wsadmin.db.errors import BackupBusy, BackupFailed, DatabaseLocked
-from wsadmin.db.progress import Cancelled, CancelToken, Step
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.manifest import read_manifest
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common.errors import BackupBusy, BackupFailed, DatabaseLocked
+from wsadmin.db.common.progress import Cancelled, CancelToken, Step
 
 
 def sha(path: Path) -> str:
@@ -279,3 +281,22 @@ def test_backup_through_a_connection_holding_an_exclusive_lock(tmp_path: Path) -
     finally:
         conn.close()
     assert verify_backup(info.path).ok
+
+
+def test_a_backup_removed_while_it_is_verified_fails_verification(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pruning by hand during a verification gives a verdict, never an exception."""
+    from wsadmin.db.backup import verify as verify_mod
+
+    db = make_at(tmp_path / "app_metadata.db", "002", users=[user(1)])
+    info = create_backup(db, tmp_path / "bak")
+    real = verify_mod.sha256_file
+
+    def removed_meanwhile(path: Path, **kwargs: object) -> str:
+        Path(info.path).unlink()
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verify_mod, "sha256_file", removed_meanwhile)
+    result = verify_backup(info.path)
+    assert not result.ok
+    assert any("cannot be read" in p for p in result.problems)

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_at, make_legacy, migrate_to, user
-from wsadmin.db import audit
-from wsadmin.db.backup import create_backup
-from wsadmin.db.backup_catalog import (
+from wsadmin.db.backup.catalog import (
     KIND_OTHER,
     KIND_RUNBOOK,
     KIND_WSADMIN,
@@ -22,11 +20,13 @@ from wsadmin.db.backup_catalog import (
     prune,
     unfinished,
 )
-from wsadmin.db.backup_settings import (
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.folders import (
     configured_backup_dir,
     set_configured_backup_dir,
     settings_path,
 )
+from wsadmin.db.common import audit
 
 
 def db_with_users(path: Path, n: int = 10) -> Path:

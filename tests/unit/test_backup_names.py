@@ -21,10 +21,12 @@ from typing import Any
 import pytest
 
 from tests.builders import make_legacy, user
-from wsadmin.db import backup as backup_mod
-from wsadmin.db.backup import BackupInfo, create_backup, verify_backup
-from wsadmin.db.backup_names import candidates, manifest_path_for
-from wsadmin.db.errors import DiskFull
+from wsadmin.db.backup import create as backup_create
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.manifest import BackupInfo
+from wsadmin.db.backup.names import candidates, manifest_path_for
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common.errors import DiskFull
 
 SECOND = dt.datetime(2026, 11, 24, 10, 15, 0, tzinfo=dt.UTC)
 
@@ -39,7 +41,7 @@ class _Frozen(dt.datetime):
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backup_mod, "dt", SimpleNamespace(datetime=_Frozen, UTC=dt.UTC))
+    monkeypatch.setattr(backup_create, "dt", SimpleNamespace(datetime=_Frozen, UTC=dt.UTC))
 
 
 def sha(path: Path) -> str:

@@ -11,11 +11,11 @@ import pytest
 
 from tests.builders import execute, make_at, make_legacy, migrate_to, user
 from wsadmin.db import revisions
+from wsadmin.db.common.errors import CorruptDatabase, DatabaseMissing, NotADatabase
 from wsadmin.db.contract import ALL_TABLES, LEGACY_TABLES
 from wsadmin.db.demo import build_demo
-from wsadmin.db.errors import CorruptDatabase, DatabaseMissing, NotADatabase
 from wsadmin.db.inspect import State, inspect
-from wsadmin.db.migrate import run_alembic
+from wsadmin.db.migrate.runner import run_alembic
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89" + b"\x00" * 200)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.builders import die_while_writing, dump, make_legacy, user
-from wsadmin.db import audit
-from wsadmin.db.backup import create_backup, verify_backup
-from wsadmin.db.errors import Refused
-from wsadmin.db.restore import restore_backup
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.restore import restore_backup
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import Refused
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:

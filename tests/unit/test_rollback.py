@@ -9,13 +9,13 @@ import pytest
 
 from tests.builders import execute, make_at, make_legacy, user
 from wsadmin.cli import main
-from wsadmin.db import safe_upgrade
 from wsadmin.db.inspect import inspect
-from wsadmin.db.rollback import DOWNGRADE, RESTORE, plan_rollback
+from wsadmin.db.migrate import pipeline
+from wsadmin.db.migrate.rollback import DOWNGRADE, RESTORE, plan_rollback
 
 
 def upgraded(tmp_path: Path, db: Path) -> Path:
-    safe_upgrade.run(db, backup_dir=tmp_path / "bak")
+    pipeline.run(db, backup_dir=tmp_path / "bak")
     return db
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_legacy, user
-from wsadmin.db.sqlite_engine import check_file, read_without_side_files
+from wsadmin.db.sqlite.connect import read_without_side_files
+from wsadmin.db.sqlite.files import check_file
 
 
 def count_users(conn: sqlite3.Connection) -> int:

@@ -94,9 +94,9 @@ def _main(argv: Sequence[str] | None) -> int:
 def run_command(args: argparse.Namespace) -> int:
     import logging
 
-    from wsadmin.db.errors import WsadminError
-    from wsadmin.db.progress import Cancelled
-    from wsadmin.db.text import printable
+    from wsadmin.db.common.errors import WsadminError
+    from wsadmin.db.common.progress import Cancelled
+    from wsadmin.db.common.text import printable
 
     try:
         return int(args.func(args) or 0)

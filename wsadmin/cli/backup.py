@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm, print_json, print_step
-from wsadmin.db import backup_catalog
-from wsadmin.db.backup import create_backup, verify_backup
-from wsadmin.db.backup_catalog import CatalogEntry
-from wsadmin.db.errors import CorruptDatabase, DatabaseMissing
-from wsadmin.db.sqlite_engine import check_file
-from wsadmin.db.text import printable
+from wsadmin.db.backup import catalog as backup_catalog
+from wsadmin.db.backup.catalog import CatalogEntry
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common.errors import CorruptDatabase, DatabaseMissing
+from wsadmin.db.common.text import printable
+from wsadmin.db.sqlite.files import check_file
 
 EXIT_VERIFIED, EXIT_FAILED_VERIFICATION = 0, 1
 
@@ -104,7 +105,7 @@ def run_backups(args: argparse.Namespace) -> int:
         # Listing the backups of a missing or damaged database is how one restores it.
         print(f"wsadmin: note: {printable(exc.message)}", file=sys.stderr)
     if args.keep is not None and not args.prune:
-        from wsadmin.db.errors import Refused
+        from wsadmin.db.common.errors import Refused
 
         raise Refused("--keep only goes with --prune")
     entries = backup_catalog.list_backups(args.db, verify=not args.no_verify)
@@ -127,7 +128,7 @@ def run_backups(args: argparse.Namespace) -> int:
 
 
 def _prune(args: argparse.Namespace, entries: list[CatalogEntry]) -> int:
-    from wsadmin.db.errors import Refused
+    from wsadmin.db.common.errors import Refused
 
     if args.keep is None:
         raise Refused("--prune needs --keep N", "say how many recent backups to keep")

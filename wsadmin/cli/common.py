@@ -7,9 +7,9 @@ import json
 import sys
 from typing import Any
 
-from wsadmin.db.errors import Refused
-from wsadmin.db.progress import Step, StepState
-from wsadmin.db.text import json_safe, printable
+from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.progress import Step, StepState
+from wsadmin.db.common.text import json_safe, printable
 
 
 def confirm(question: str, args: argparse.Namespace) -> None:

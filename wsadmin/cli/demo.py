@@ -6,8 +6,8 @@ import argparse
 import time
 from typing import Any
 
+from wsadmin.db.common.text import printable
 from wsadmin.db.demo import STATES, build_demo
-from wsadmin.db.text import printable
 
 
 def register(sub: Any) -> None:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm, print_json, print_step
-from wsadmin.db.text import printable, printable_lines
+from wsadmin.db.common.text import printable, printable_lines
 
 
 def register(sub: Any) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 
 from wsadmin.cli.common import add_change_options, confirm, print_json, print_step
 from wsadmin.cli.status import render
-from wsadmin.db import safe_upgrade
+from wsadmin.db.common.text import printable, printable_lines
 from wsadmin.db.inspect import inspect
-from wsadmin.db.text import printable, printable_lines
+from wsadmin.db.migrate import model, pipeline, preflight, rehearse
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -47,7 +47,7 @@ def register(sub: Any) -> None:
 
 def run_upgrade(args: argparse.Namespace) -> int:
     if args.rehearse:
-        result = safe_upgrade.rehearse(args.db, args.to, progress=print_step)
+        result = rehearse.rehearse(args.db, args.to, progress=print_step)
         if args.json:
             print_json(result.to_json())
         else:
@@ -61,7 +61,7 @@ def run_downgrade(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, action: str) -> int:
-    plan = safe_upgrade.plan(args.db, action, args.to, backup_dir=args.backup_dir,
+    plan = preflight.plan(args.db, action, args.to, backup_dir=args.backup_dir,
                              clean_leftovers=args.clean_leftovers)
     if args.dry_run:
         if args.json:
@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace, action: str) -> int:
         else:
             print(printable_lines(plan.render()))
         return 0 if plan.can_run or _only_forceable(plan, args.force) else 2
-    safe_upgrade.refuse(args.db, plan, args.force)
+    preflight.refuse(args.db, plan, args.force)
     if not plan.revisions:
         print(printable(f"{args.db}: already at {plan.from_revision or 'legacy'}; nothing to do"))
         return 0
@@ -78,10 +78,10 @@ def _run(args: argparse.Namespace, action: str) -> int:
         extra = "" if action == "upgrade" else " (workspace data added by them is removed)"
         confirm(f"Back up {args.db}, then {what} {', '.join(plan.revisions)}{extra}?", args)
     try:
-        result = safe_upgrade.run(args.db, action, args.to, progress=print_step,
+        result = pipeline.run(args.db, action, args.to, progress=print_step,
                                   backup_dir=args.backup_dir, force=args.force,
                                   clean_leftovers=args.clean_leftovers)
-    except safe_upgrade.PipelineFailed as exc:
+    except model.PipelineFailed as exc:
         if args.json:
             print_json(exc.result.to_json())
         raise
@@ -95,7 +95,7 @@ def _run(args: argparse.Namespace, action: str) -> int:
     return 0
 
 
-def _only_forceable(plan: safe_upgrade.Plan, force: bool) -> bool:
+def _only_forceable(plan: model.Plan, force: bool) -> bool:
     blocking = [f for f in plan.findings if f.blocking]
     return force and all(f.forceable for f in blocking)
 

@@ -6,8 +6,9 @@ import argparse
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm
-from wsadmin.db.recover import has_hot_journal, recover
-from wsadmin.db.text import printable
+from wsadmin.db.backup.recover import recover
+from wsadmin.db.common.text import printable
+from wsadmin.db.sqlite.journal import has_hot_journal
 
 
 def register(sub: Any) -> None:

@@ -6,10 +6,10 @@ import argparse
 from typing import Any
 
 from wsadmin.cli.common import FORCE_HELP, add_change_options, confirm, print_json, print_step
-from wsadmin.db import rollback
-from wsadmin.db.errors import Refused
-from wsadmin.db.restore import restore_backup
-from wsadmin.db.text import printable, printable_lines
+from wsadmin.db.backup.restore import restore_backup
+from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.text import printable, printable_lines
+from wsadmin.db.migrate import rollback
 
 
 def register(sub: Any) -> None:

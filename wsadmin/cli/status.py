@@ -6,9 +6,9 @@ import argparse
 from typing import Any
 
 from wsadmin.cli.common import print_json
-from wsadmin.db.errors import ForeignDatabase, UnknownRevision
+from wsadmin.db.common.errors import ForeignDatabase, UnknownRevision
+from wsadmin.db.common.text import printable
 from wsadmin.db.inspect import State, Status, inspect
-from wsadmin.db.text import printable
 
 
 def register(sub: Any) -> None:

@@ -12,10 +12,10 @@ import sqlite3
 from pathlib import Path
 from typing import Final
 
+from wsadmin.db.common.errors import Refused
 from wsadmin.db.contract import LEGACY_DDL
-from wsadmin.db.errors import Refused
-from wsadmin.db.migrate import run_alembic
-from wsadmin.db.sqlite_engine import connect_rw, prepare_for_migration, translated_errors
+from wsadmin.db.migrate.runner import run_alembic
+from wsadmin.db.sqlite.connect import connect_rw, prepare_for_migration, translated_errors
 
 FIRST_NAMES: Final = (
     "Ann", "Bob", "Chloé", "Dmitri", "Zoë", "Seán", "Ægir", "José", "Łukasz", "Mårten",

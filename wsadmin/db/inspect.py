@@ -16,15 +16,9 @@ from wsadmin.db.contract import (
     WORKSPACE_COLUMN,
     WORKSPACE_TABLES,
 )
-from wsadmin.db.sqlite_engine import (
-    check_file,
-    column_names,
-    journal_mode,
-    quote_ident,
-    read_without_side_files,
-    table_names,
-    translated_errors,
-)
+from wsadmin.db.sqlite.connect import read_without_side_files, translated_errors
+from wsadmin.db.sqlite.files import check_file
+from wsadmin.db.sqlite.introspect import column_names, journal_mode, quote_ident, table_names
 
 
 class State(enum.StrEnum):

@@ -6,7 +6,7 @@ a test never reads or writes the operator's real settings.
 
 Keys: recent databases (path, last known revision and state, when opened),
 main window geometry and state; the last backup folder is kept where the CLI
-keeps it (wsadmin.db.backup_settings). Widgets never call QSettings themselves.
+keeps it (wsadmin.db.backup.folders). Widgets never call QSettings themselves.
 """
 
 from __future__ import annotations
@@ -156,17 +156,17 @@ class Settings:
 
     # ---- backups --------------------------------------------------------------------
 
-    # The backup folder is shared with the CLI (wsadmin.db.backup_settings, a JSON file in
+    # The backup folder is shared with the CLI (wsadmin.db.backup.folders, a JSON file in
     # the data dir), so both tools put backups in the same place.
 
     def last_backup_folder(self) -> str | None:
-        from wsadmin.db.backup_settings import configured_backup_dir
+        from wsadmin.db.backup.folders import configured_backup_dir
 
         folder = configured_backup_dir()
         return str(folder) if folder is not None else None
 
     def set_last_backup_folder(self, folder: str | Path | None) -> None:
-        from wsadmin.db.backup_settings import set_configured_backup_dir
+        from wsadmin.db.backup.folders import set_configured_backup_dir
 
         set_configured_backup_dir(folder)
 

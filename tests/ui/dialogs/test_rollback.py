@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait, table_counts
-from wsadmin.db import safe_upgrade
-from wsadmin.db.backup import create_backup
+from wsadmin.db.backup.create import create_backup
 from wsadmin.db.inspect import inspect
+from wsadmin.db.migrate import pipeline
 from wsadmin.ui.dialogs.operation import NOTHING_CHANGED
 from wsadmin.ui.dialogs.rollback import RollbackDialog
 from wsadmin.ui.main_window import MainWindow
@@ -82,7 +82,7 @@ def test_restore_a_backup_undoes_the_upgrade(window: MainWindow, qtbot: QtBot,
                                               demo_db) -> None:
     path = demo_db("001", users=25)
     before = dump(path)
-    result = safe_upgrade.run(path)           # the upgrade whose backup we restore
+    result = pipeline.run(path)           # the upgrade whose backup we restore
     assert result.backup is not None
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait, table_counts
-from wsadmin.db import safe_upgrade
 from wsadmin.db.inspect import inspect
+from wsadmin.db.migrate import pipeline
 from wsadmin.ui.dialogs.upgrade import UpgradeDialog
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.op import DbOp
@@ -145,7 +145,7 @@ def test_upgrade_failure_after_commit_restores_the_backup(
     path = demo_db("legacy", users=30)
     before = dump(path)
     # Injected failure after COMMIT: the pipeline must put the backup back.
-    monkeypatch.setattr(safe_upgrade, "post_commit_problems",
+    monkeypatch.setattr(pipeline, "post_commit_problems",
                         lambda conn, goal: ["injected failure after commit"])
     open_and_wait(window, qtbot, path)
     dialog = open_upgrade(window, qtbot)

@@ -7,8 +7,8 @@ import threading
 import pytest
 from pytestqt.qtbot import QtBot
 
-from wsadmin.db.errors import DatabaseLocked
-from wsadmin.db.progress import Cancelled, CancelToken, Step, StepState
+from wsadmin.db.common.errors import DatabaseLocked
+from wsadmin.db.common.progress import Cancelled, CancelToken, Step, StepState
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.ops.runner import DbRunner
 

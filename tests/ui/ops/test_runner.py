@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import QThread
 from pytestqt.qtbot import QtBot
 
-from wsadmin.db.errors import DatabaseLocked
-from wsadmin.db.progress import Cancelled, CancelToken, Step, StepState
+from wsadmin.db.common.errors import DatabaseLocked
+from wsadmin.db.common.progress import Cancelled, CancelToken, Step, StepState
 from wsadmin.ui.ops.runner import DbRunner
 
 

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait
-from wsadmin.db.backup import create_backup
+from wsadmin.db.backup.create import create_backup
 from wsadmin.ui.dialogs.prune import PruneDialog
 from wsadmin.ui.dialogs.rollback import RollbackDialog
 from wsadmin.ui.main_window import MainWindow

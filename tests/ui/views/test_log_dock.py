@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import ShownError
 from tests.ui.helpers import open_and_wait
-from wsadmin.db import audit
-from wsadmin.db.errors import DatabaseLocked
-from wsadmin.db.progress import Reporter
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import DatabaseLocked
+from wsadmin.db.common.progress import Reporter
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.op import DbOp
 

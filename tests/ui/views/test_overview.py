@@ -72,7 +72,7 @@ def test_unknown_revision_and_half_upgraded(window: MainWindow, qtbot: QtBot,
 
 def test_last_backup_card(window: MainWindow, qtbot: QtBot, demo_db: DemoDb,
                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wsadmin.db.backup import create_backup
+    from wsadmin.db.backup.create import create_backup
 
     monkeypatch.setenv("WSADMIN_BACKUP_DIR", str(tmp_path / "backups"))
     db = demo_db("001")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from wsadmin.db.errors import DatabaseLocked, NotADatabase
+from wsadmin.db.common.errors import DatabaseLocked, NotADatabase
 from wsadmin.ui.widgets.errors import ErrorDialog
 
 

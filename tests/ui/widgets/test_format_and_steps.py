@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from wsadmin.db.progress import Step, StepState
+from wsadmin.db.common.progress import Step, StepState
 from wsadmin.ui.format import count_phrase, human_size, plural
 from wsadmin.ui.widgets.icons import app_icon
 from wsadmin.ui.widgets.step_list import LONG_STEP_S, StepList

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tests.unit.health.helpers import build, query, snapshot
-from wsadmin.db import audit
-from wsadmin.db.errors import Refused
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import Refused
 from wsadmin.db.health.apply import Preview, apply_fix, preview_fix
 from wsadmin.db.health.model import CheckStatus
 from wsadmin.db.health.registry import CHECKS

@@ -80,7 +80,7 @@ def test_diff_of_identical_reports_is_empty(tmp_path: Path) -> None:
 
 
 def test_diff_after_a_downgrade_is_not_worse(tmp_path: Path) -> None:
-    from wsadmin.db.migrate import run_alembic
+    from wsadmin.db.migrate.runner import run_alembic
 
     db = build(tmp_path, "002")
     _none, diff = around(db, lambda: run_alembic(db, "downgrade", None, ["002", "001"]))

@@ -15,24 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db import audit
-from wsadmin.db.backup import BackupInfo, create_backup
-from wsadmin.db.errors import Refused, WsadminError
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.manifest import BackupInfo
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import Refused, WsadminError
+from wsadmin.db.common.interrupts import held_interrupts
+from wsadmin.db.common.progress import ProgressCallback, Reporter
 from wsadmin.db.health.checks import fetch
 from wsadmin.db.health.diff import HealthDiff, compare
 from wsadmin.db.health.fixes import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
 from wsadmin.db.health.registry import get
 from wsadmin.db.health.runner import gather_facts, run_checks
-from wsadmin.db.interrupts import held_interrupts
-from wsadmin.db.progress import ProgressCallback, Reporter
-from wsadmin.db.sqlite_engine import (
-    check_file,
-    connect_ro,
-    table_names,
-    translated_errors,
-)
-from wsadmin.db.sqlite_locks import hold_write_lock
+from wsadmin.db.sqlite.connect import connect_ro, translated_errors
+from wsadmin.db.sqlite.files import check_file
+from wsadmin.db.sqlite.introspect import table_names
+from wsadmin.db.sqlite.lock import hold_write_lock
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from wsadmin.db.common.errors import Refused
 from wsadmin.db.contract import (
     ALEMBIC_TMP_PREFIX,
     DEFAULT_NAME,
@@ -28,10 +29,9 @@ from wsadmin.db.contract import (
     WORKSPACE_COLUMN,
     WORKSPACE_SCOPED_TABLES,
 )
-from wsadmin.db.errors import Refused
 from wsadmin.db.health import slugs
 from wsadmin.db.health.model import Facts
-from wsadmin.db.sqlite_engine import declared_length
+from wsadmin.db.sqlite.introspect import declared_length
 
 Params = Mapping[str, str]
 

@@ -140,7 +140,7 @@ def get(check_id: str) -> Check:
     try:
         return BY_ID[check_id]
     except KeyError:
-        from wsadmin.db.errors import Refused
+        from wsadmin.db.common.errors import Refused
 
         raise Refused(f"unknown check {check_id!r}",
                       "choose one of: " + ", ".join(IDS)) from None

@@ -21,7 +21,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from wsadmin.db.errors import CorruptDatabase, ForeignDatabase, WsadminError, classify_sqlite_error
+from wsadmin.db.common.errors import (
+    CorruptDatabase,
+    ForeignDatabase,
+    WsadminError,
+    classify_sqlite_error,
+)
 from wsadmin.db.health.model import (
     SAMPLE_LIMIT,
     Check,
@@ -34,7 +39,8 @@ from wsadmin.db.health.model import (
 )
 from wsadmin.db.health.registry import CHECKS, get
 from wsadmin.db.inspect import State, classify
-from wsadmin.db.sqlite_engine import check_file, read_quietly, translated_errors
+from wsadmin.db.sqlite.connect import read_quietly, translated_errors
+from wsadmin.db.sqlite.files import check_file
 
 log = logging.getLogger(__name__)
 

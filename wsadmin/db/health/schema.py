@@ -124,8 +124,8 @@ def _fingerprint() -> str:
 
 def _build_all() -> dict[str, Schema]:
     """Run the shipped migrations on scratch in-memory databases and read each schema."""
-    from wsadmin.db.migrate import run_alembic
-    from wsadmin.db.sqlite_engine import prepare_for_migration
+    from wsadmin.db.migrate.runner import run_alembic
+    from wsadmin.db.sqlite.connect import prepare_for_migration
 
     scratch = Path(":memory:")
     found: dict[str, Schema] = {}
@@ -149,8 +149,8 @@ _lock = threading.Lock()
 
 @functools.cache
 def _cached_all() -> dict[str, Schema]:
-    from wsadmin.db.audit import data_dir
-    from wsadmin.db.fsutil import atomic_write_bytes
+    from wsadmin.db.common.audit import data_dir
+    from wsadmin.db.sqlite.files import atomic_write_bytes
 
     cache = data_dir() / "cache" / f"schema-{_fingerprint()}.json"
     try:

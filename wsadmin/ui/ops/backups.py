@@ -28,7 +28,7 @@ class Check(enum.StrEnum):
 
 
 class BackupRow(NamedTuple):      # (not a dataclass: defined at start-up, ~0.7 ms less)
-    """One backup (from wsadmin.db.backup_catalog.CatalogEntry)."""
+    """One backup (from wsadmin.db.backup.create.catalog.CatalogEntry)."""
 
     path: str
     created: dt.datetime | None
@@ -107,7 +107,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 def _audited_elsewhere(db: Path, folders: list[Path]) -> set[Path]:
     """Backups the audit log names outside the catalog's folders (an upgrade run with
     --backup-dir), so that they are listed with the others."""
-    from wsadmin.db import audit
+    from wsadmin.db.common import audit
 
     inside = {f.resolve() for f in folders if f.exists()}
     found: set[Path] = set()
@@ -140,7 +140,7 @@ def read_catalog(db: str, previous: tuple[tuple[str, int, int], ...] | None = No
     """Runs on the worker: every backup of `db`, newest first (cheap checks only; the
     session verifies them one at a time). Returns rows=None when the files are those of
     `previous`. `fresh`: backups just written and verified by an operation."""
-    from wsadmin.db import backup_catalog
+    from wsadmin.db.backup import catalog as backup_catalog
 
     path = Path(db)
     folders = backup_catalog.backup_folders(path)
@@ -169,7 +169,7 @@ def _newest_first(row: BackupRow) -> tuple[float, int, str]:
 
 def verify_file(path: str, *, cancel: CancelToken | None = None) -> Verdict:
     """Runs on the worker: verify one backup against its manifest (or on its own)."""
-    from wsadmin.db.backup import verify_backup
+    from wsadmin.db.backup.verify import verify_backup
 
     stamp = _stamp(Path(path)) or (0, 0)
     result = verify_backup(path, cancel=cancel)
@@ -179,7 +179,7 @@ def verify_file(path: str, *, cancel: CancelToken | None = None) -> Verdict:
 
 def back_up_now(db: str, *, progress: Any = None, cancel: CancelToken | None = None) -> Any:
     """Runs on the worker: a verified backup in the backup folder (a BackupInfo)."""
-    from wsadmin.db.backup import create_backup
+    from wsadmin.db.backup.create import create_backup
 
     return create_backup(db, progress=progress, cancel=cancel)
 
@@ -187,7 +187,7 @@ def back_up_now(db: str, *, progress: Any = None, cancel: CancelToken | None = N
 def default_folder(db: str) -> str:
     """Where a backup of `db` goes when no folder is given (the configured one, else
     beside the database): the upgrade's plan and its run both use it."""
-    from wsadmin.db.backup_settings import default_backup_folder
+    from wsadmin.db.backup.folders import default_backup_folder
 
     return str(default_backup_folder(db))
 
@@ -202,7 +202,7 @@ class PrunePreview(NamedTuple):
 def plan_prune(db: str, keep: int) -> PrunePreview:
     """Runs on the worker: what `wsadmin backups DB --prune --keep N` would remove. It
     verifies every backup (and says so: the catalog learns the verdicts); changes nothing."""
-    from wsadmin.db import backup_catalog
+    from wsadmin.db.backup import catalog as backup_catalog
 
     entries = backup_catalog.list_backups(db, verify=True)
     plan = backup_catalog.plan_prune(entries, keep)
@@ -214,7 +214,7 @@ def plan_prune(db: str, keep: int) -> PrunePreview:
 
 def prune(db: str, keep: int, entries: Any) -> list[str]:
     """Runs on the worker: remove what the plan said (the catalog's rules); audited."""
-    from wsadmin.db import backup_catalog
+    from wsadmin.db.backup import catalog as backup_catalog
 
     return [e.path for e in backup_catalog.prune(db, keep, entries=entries)]
 

@@ -8,9 +8,9 @@ nothing the first screen does not need.
 
 from __future__ import annotations
 
-from wsadmin.db.errors import ForeignDatabase, Refused, WsadminError
+from wsadmin.db.common.errors import ForeignDatabase, Refused, WsadminError
+from wsadmin.db.common.progress import Cancelled, CancelToken, Reporter, Step, StepState
 from wsadmin.db.inspect import PendingRevision, State, Status, inspect
-from wsadmin.db.progress import Cancelled, CancelToken, Reporter, Step, StepState
 from wsadmin.db.revisions import Revision
 from wsadmin.db.revisions import chain as revision_chain
 from wsadmin.db.revisions import ids as revision_ids

@@ -60,10 +60,11 @@ REHEARSAL_STEPS = [("copy", "Rehearsal: copy the database to a temporary folder"
 
 def load_upgrade_plan(path: str) -> UpgradePlan:
     """The pipeline's dry run (changes nothing), for the backup folder the run uses."""
-    from wsadmin.db import revisions, safe_upgrade
+    from wsadmin.db import revisions
+    from wsadmin.db.migrate import preflight
 
     folder = default_folder(path)
-    plan = safe_upgrade.plan(path, "upgrade", backup_dir=folder)
+    plan = preflight.plan(path, "upgrade", backup_dir=folder)
     checks = [Finding("problem" if f.blocking else "note", f.message, f.hint)
               for f in plan.findings]
     if plan.revisions and plan.can_run:
@@ -86,17 +87,18 @@ def run_upgrade(path: str, backup_dir: str, *, rehearse: bool = False, progress:
                 cancel: CancelToken | None = None) -> Any:
     """Optionally the rehearsal on a copy, then the pipeline, backing up into
     `backup_dir` (the plan's folder). Returns the pipeline's result."""
-    from wsadmin.db import safe_upgrade
+    from wsadmin.db.migrate import pipeline
+    from wsadmin.db.migrate.rehearse import rehearse as rehearse_copy
 
     if rehearse:
-        result = safe_upgrade.rehearse(path, progress=progress)
+        result = rehearse_copy(path, progress=progress)
         if not result.ok:
             raise Refused("the rehearsal on a copy did not preserve every row: "
                           + "; ".join(result.differences[:3]),
                           "your database was not touched")
         if cancel is not None:
             cancel.raise_if_cancelled()
-    return safe_upgrade.run(path, "upgrade", progress=progress, cancel=cancel,
+    return pipeline.run(path, "upgrade", progress=progress, cancel=cancel,
                             backup_dir=backup_dir)
 
 
@@ -125,7 +127,7 @@ class RestoreChoice:
 
 @dataclass
 class RollbackPlan:
-    """What the rollback dialog shows, from wsadmin.db.rollback.plan_rollback."""
+    """What the rollback dialog shows, from wsadmin.db.migrate.rollback.plan_rollback."""
 
     path: str
     current: str | None
@@ -175,7 +177,7 @@ def restore_changes(backup: dict[str, int], now: dict[str, int]) -> list[str]:
 
 def load_rollback_plan(path: str, backup: str | None = None) -> RollbackPlan:
     """Both ways back with their costs (reads only; verifies the backup it picks)."""
-    from wsadmin.db import rollback
+    from wsadmin.db.migrate import rollback
 
     plan = rollback.plan_rollback(path, backup)
     cost = plan.downgrade.cost
@@ -190,7 +192,7 @@ def load_rollback_plan(path: str, backup: str | None = None) -> RollbackPlan:
 
 def load_restore_choice(path: str, backup: str) -> RestoreChoice:
     """Verify one backup and compare it with the database (reads only)."""
-    from wsadmin.db import rollback
+    from wsadmin.db.migrate import rollback
 
     plan = rollback.plan_rollback(path, backup)
     assert plan.restore is not None
@@ -199,7 +201,7 @@ def load_restore_choice(path: str, backup: str) -> RestoreChoice:
 
 def run_downgrade(path: str, *, accept_loss: bool = False, progress: Any = None,
                   cancel: CancelToken | None = None) -> Any:
-    from wsadmin.db import rollback
+    from wsadmin.db.migrate import rollback
 
     return rollback.downgrade_one(path, accept_loss=accept_loss, progress=progress,
                                   cancel=cancel)
@@ -207,7 +209,7 @@ def run_downgrade(path: str, *, accept_loss: bool = False, progress: Any = None,
 
 def run_restore(path: str, backup: str, *, progress: Any = None,
                 cancel: CancelToken | None = None) -> Any:
-    from wsadmin.db import rollback
+    from wsadmin.db.migrate import rollback
 
     return rollback.restore(path, backup, progress=progress, cancel=cancel)
 

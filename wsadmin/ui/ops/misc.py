@@ -20,7 +20,7 @@ def audit_line(entry: Mapping[str, Any]) -> str:
 
 def read_audit(path: str) -> list[str]:
     """The audit entries of one database, oldest first, one line each."""
-    from wsadmin.db.audit import entries
+    from wsadmin.db.common.audit import entries
 
     return [audit_line(e) for e in entries(path)]
 

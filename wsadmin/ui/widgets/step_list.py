@@ -1,6 +1,6 @@
 """A vertical list of an operation's steps, each with a tick, a spinner or a cross.
 
-Driven by wsadmin.db.progress.Step events: `set_steps` lays out the planned
+Driven by wsadmin.db.common.progress.Step events: `set_steps` lays out the planned
 steps (pending), `update_step` moves one to running / done / failed / skipped.
 Steps the plan did not list (an automatic "restore" after a failure) are
 appended when they first report. A step running for more than LONG_STEP_S

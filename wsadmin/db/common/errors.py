@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 
-from wsadmin.db.text import printable
+from wsadmin.db.common.text import printable
 
 
 class WsadminError(Exception):

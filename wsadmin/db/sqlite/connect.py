@@ -1,133 +1,32 @@
-"""Everything SQLite-specific about opening app_metadata.db, in one seam.
+"""Opening app_metadata.db with SQLite: read-only and writable connections, quiet
+reads that leave no side files, the pragmas a migration needs, and the
+SQLAlchemy engine that hands one such connection to Alembic.
 
-File checks, read-only and writable connections, the pragmas a migration
-needs, and the SQLAlchemy engine that hands one such connection to Alembic.
-A second database engine gets a sibling of this module; the services above it
-only see connections and the errors of wsadmin.db.errors.
+A second database engine gets a sibling of this package; the services above
+only see connections and the errors of wsadmin.db.common.errors.
 """
-
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
-import stat
-import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import quote
 
-from wsadmin.db.errors import (
-    CorruptDatabase,
-    DatabaseMissing,
+from wsadmin.db.common.errors import (
     NotADatabase,
-    NotAFile,
     WsadminError,
     classify_sqlite_error,
 )
-from wsadmin.db.fsutil import READ_NO_WAIT
+from wsadmin.db.sqlite.files import check_file
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-SQLITE_MAGIC: Final = b"SQLite format 3\x00"
-WAL_VERSION_BYTES: Final = b"\x02\x02"   # header bytes 18-19 of a database in WAL mode
+
 DEFAULT_BUSY_TIMEOUT_S: Final = 5.0
-
-
-# Records read on every start of the GUI are NamedTuples (a frozen dataclass costs
-# ~0.6 ms to define).
-class FileFacts(NamedTuple):
-    path: Path
-    size: int
-    empty: bool
-    has_wal: bool
-    wal_mode: bool = False      # the header says journal_mode=WAL
-    has_shm: bool = False
-
-
-def _describe_non_sqlite(head: bytes) -> str:
-    if head.startswith(b"\x89PNG"):
-        return "a PNG image"
-    if head.startswith(b"%PDF"):
-        return "a PDF document"
-    if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive"
-    if head.startswith(b"\x1f\x8b"):
-        return "a gzip archive"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not a SQLite database"
-    return "a text file"
-
-
-def _not_a_file(mode: int) -> str | None:
-    """What a non-regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
-def check_file(path: str | Path) -> FileFacts:
-    """Check that `path` names a readable SQLite file, without opening it with SQLite.
-
-    Never blocks: only a regular file is opened (a FIFO would block an open for
-    reading, /dev/zero reads forever and SQLite takes both for an empty database),
-    and it is opened non-blocking and checked again, in case it was swapped meanwhile.
-    """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise DatabaseMissing(f"{p} does not exist") from None
-    except OSError as exc:
-        raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
-    what = _not_a_file(st.st_mode)
-    if what is not None:
-        raise NotAFile(f"{p} is {what}, not a database file")
-    has_wal = p.with_name(p.name + "-wal").exists()
-    has_shm = p.with_name(p.name + "-shm").exists()
-    if st.st_size == 0:
-        return FileFacts(p, 0, True, has_wal, False, has_shm)
-    try:
-        fd = os.open(p, READ_NO_WAIT)
-        try:
-            what = _not_a_file(os.fstat(fd).st_mode)
-            header = b"" if what is not None else os.read(fd, 100)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        raise classify_sqlite_error(exc, p, "read") or WsadminError(str(exc)) from None
-    if what is not None:
-        raise NotAFile(f"{p} is {what}, not a database file")
-    if not header.startswith(SQLITE_MAGIC):
-        raise NotADatabase(f"{p} is {_describe_non_sqlite(header[:64])}, not a SQLite database")
-    if len(header) < 100:
-        raise CorruptDatabase(f"{p} is truncated: its SQLite header is incomplete")
-    page_size = struct.unpack(">H", header[16:18])[0]
-    page_size = 65536 if page_size == 1 else page_size
-    change_counter, page_count = struct.unpack(">II", header[24:32])
-    valid_for = struct.unpack(">I", header[92:96])[0]
-    # The in-header size is only trustworthy when "version-valid-for" matches the
-    # change counter; with a -wal file, newer pages may live there instead.
-    if valid_for == change_counter and not has_wal and page_count * page_size > st.st_size:
-        raise CorruptDatabase(
-            f"{p} is truncated: it should be {page_count * page_size} bytes but is {st.st_size}"
-        )
-    return FileFacts(p, st.st_size, False, has_wal, header[18:20] == WAL_VERSION_BYTES, has_shm)
 
 
 def _uri(path: Path, **params: str) -> str:
@@ -198,9 +97,11 @@ def read_quietly(path: str | Path,
 
         try:
             result = work(open_immutable)
-        except sqlite3.Error:
+        except (sqlite3.Error, WsadminError):
+            # A writer that opened the file meanwhile makes an immutable read see torn
+            # pages ("malformed"); only an error on an unchanged file is the file's own.
             if _file_state(p) == before:
-                raise           # the file itself is damaged, not changed under us
+                raise
         else:
             if _file_state(p) == before:
                 return result
@@ -294,39 +195,3 @@ def engine_for_url(url: str) -> Engine:
             sa_conn.exec_driver_sql("BEGIN")
 
     return engine
-
-
-def journal_mode(conn: sqlite3.Connection) -> str:
-    return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
-
-
-def table_names(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
-    ).fetchall()
-    return [str(r[0]) for r in rows]
-
-
-def column_names(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [str(r[1]) for r in conn.execute(f'PRAGMA table_info("{table}")').fetchall()]
-
-
-_LENGTH = re.compile(r"\(\s*(\d+)\s*(?:,\s*\d+\s*)?\)")
-
-
-def declared_length(conn: sqlite3.Connection, table: str, column: str) -> int | None:
-    """The length a column is declared with (`VARCHAR(64)`: 64), or None.
-
-    SQLite does not enforce it, but the backend's ORM and other databases do:
-    values wsadmin makes up must fit it.
-    """
-    for row in conn.execute(f"PRAGMA table_info({quote_ident(table)})"):
-        if str(row[1]) == column:
-            found = _LENGTH.search(str(row[2] or ""))
-            return int(found.group(1)) if found and int(found.group(1)) > 0 else None
-    return None
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

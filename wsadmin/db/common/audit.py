@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import wsadmin
-from wsadmin.db.errors import Refused
-from wsadmin.db.text import json_safe
+from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.text import json_safe
 
 AUDIT_FILE = "audit.jsonl"
 STARTED = "started"

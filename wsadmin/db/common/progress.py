@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wsadmin.db.errors import WsadminError
+from wsadmin.db.common.errors import WsadminError
 
 
 class StepState(enum.StrEnum):

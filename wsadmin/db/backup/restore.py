@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db import audit
-from wsadmin.db.backup import BackupInfo, Snapshot, create_backup, take_snapshot, verify_backup
-from wsadmin.db.errors import (
+from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.manifest import BackupInfo
+from wsadmin.db.backup.verify import Snapshot, take_snapshot, verify_backup
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import (
     CorruptDatabase,
     NotADatabase,
     NotAFile,
@@ -26,11 +28,14 @@ from wsadmin.db.errors import (
     RestoreIncomplete,
     WsadminError,
 )
-from wsadmin.db.interrupts import held_interrupts
-from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter, Step
-from wsadmin.db.recover import has_hot_journal, recover_hot_journal
-from wsadmin.db.sqlite_engine import check_file, connect_ro, connect_rw, translated_errors
-from wsadmin.db.sqlite_locks import check_open, copy_database, hold_write_lock, quick_check
+from wsadmin.db.common.interrupts import held_interrupts
+from wsadmin.db.common.progress import CancelToken, ProgressCallback, Reporter, Step
+from wsadmin.db.sqlite.connect import connect_ro, connect_rw, translated_errors
+from wsadmin.db.sqlite.files import check_file
+from wsadmin.db.sqlite.holders import check_open
+from wsadmin.db.sqlite.integrity import copy_database, quick_check
+from wsadmin.db.sqlite.journal import has_hot_journal, recover_hot_journal
+from wsadmin.db.sqlite.lock import hold_write_lock
 
 
 @dataclass(frozen=True)

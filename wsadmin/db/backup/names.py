@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
-from wsadmin.db.errors import BackupFailed, PathTooLong, WsadminError, classify_sqlite_error
-from wsadmin.db.fsutil import fsync_dir
+from wsadmin.db.common.errors import BackupFailed, PathTooLong, WsadminError, classify_sqlite_error
+from wsadmin.db.sqlite.files import fsync_dir
 
 BACKUP_SUFFIX: Final = ".bak"
 MANIFEST_SUFFIX: Final = ".json"

@@ -5,42 +5,25 @@ connection has foreign keys off and pysqlite's transaction handling disabled
 before BEGIN, and every revision of one command runs inside that single
 transaction, so a failing revision leaves the database exactly as it was.
 """
-
 from __future__ import annotations
 
 import io
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wsadmin.db import revisions
-from wsadmin.db.backup import BackupInfo
-from wsadmin.db.errors import (
-    DatabaseMissing,
+from wsadmin.db.common.errors import (
     ForeignDatabase,
     HalfUpgraded,
     MigrationFailed,
-    Refused,
     UnknownRevision,
     WsadminError,
     classify_sqlite_error,
 )
-from wsadmin.db.inspect import State, Status, inspect
-from wsadmin.db.progress import CancelToken, ProgressCallback, Reporter, StepState
-from wsadmin.db.sqlite_engine import connect_rw, engine_for_connection, prepare_for_migration
-
-
-@dataclass(frozen=True)
-class MigrationResult:
-    path: str
-    action: str                    # "upgrade" | "downgrade"
-    from_revision: str | None
-    to_revision: str | None
-    applied: list[str]             # revisions applied (upgrade) or undone (downgrade), in order
-    backup: BackupInfo | None
-    before: Status
-    after: Status
+from wsadmin.db.common.progress import ProgressCallback, Reporter, StepState
+from wsadmin.db.inspect import State, Status
+from wsadmin.db.sqlite.connect import connect_rw, engine_for_connection, prepare_for_migration
 
 
 def alembic_config(connection: Any = None, on_version_apply: Any = None) -> Any:
@@ -76,69 +59,6 @@ def ensure_migratable(status: Status) -> None:
     if status.state is State.FOREIGN:
         raise ForeignDatabase(f"{status.path} is not an app_metadata.db: "
                               + "; ".join(status.problems))
-
-
-def plan_upgrade(path: str | Path, target: str | None = "head") -> tuple[Status, list[str]]:
-    status = inspect(path)
-    ensure_migratable(status)
-    goal = resolve_target(target, upgrading=True)
-    ids = revisions.ids()
-    cur = -1 if status.current_revision is None else ids.index(status.current_revision)
-    want = -1 if goal is None else ids.index(goal)
-    if want < cur:
-        raise Refused(f"{path} is at {status.current_revision}, newer than {goal}",
-                      "use `wsadmin downgrade` to go back")
-    return status, list(ids[cur + 1 : want + 1])
-
-
-def plan_downgrade(path: str | Path, target: str | None) -> tuple[Status, list[str]]:
-    status = inspect(path)
-    ensure_migratable(status)
-    goal = resolve_target(target, upgrading=False)
-    if status.state in (State.FRESH, State.LEGACY):
-        raise Refused(f"{path} has no revision to downgrade from",
-                      "it is already before revision 001")
-    ids = revisions.ids()
-    cur = ids.index(status.current_revision or "")
-    want = -1 if goal is None else ids.index(goal)
-    if want > cur:
-        raise Refused(f"{path} is at {status.current_revision}, older than {goal}",
-                      "use `wsadmin upgrade` to go forward")
-    return status, [r.id for r in revisions.between(status.current_revision, goal)]
-
-
-def upgrade(path: str | Path, target: str | None = "head", *,
-            progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
-            cancel: CancelToken | None = None, force: bool = False,
-            clean_leftovers: bool = False) -> MigrationResult:
-    """Backup-then-upgrade through the safe pipeline (wsadmin.db.safe_upgrade).
-
-    Raises a WsadminError when refused (nothing written) and PipelineFailed (a
-    MigrationFailed) when the upgrade failed after the backup: the database was
-    then rolled back or restored from the backup.
-    """
-    return _migrate(Path(path), "upgrade", target, progress, backup_dir, cancel, force,
-                    clean_leftovers)
-
-
-def downgrade(path: str | Path, target: str | None, *,
-              progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
-              cancel: CancelToken | None = None, force: bool = False) -> MigrationResult:
-    """Backup-then-downgrade through the safe pipeline."""
-    return _migrate(Path(path), "downgrade", target, progress, backup_dir, cancel, force, False)
-
-
-def _migrate(path: Path, action: str, target: str | None, progress: ProgressCallback | None,
-             backup_dir: str | Path | None, cancel: CancelToken | None, force: bool,
-             clean_leftovers: bool) -> MigrationResult:
-    from wsadmin.db import safe_upgrade
-
-    before = inspect(path)
-    done = safe_upgrade.run(path, action, target, progress=progress, backup_dir=backup_dir,
-                            force=force, clean_leftovers=clean_leftovers, cancel=cancel)
-    after = inspect(path) if done.applied else before
-    return MigrationResult(str(path), action, done.from_revision, done.to_revision,
-                           done.applied, done.backup, before, after)
 
 
 def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
@@ -217,5 +137,3 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(orig).__name__
 
 
-def missing(path: str | Path) -> DatabaseMissing:
-    return DatabaseMissing(f"{path} does not exist")

@@ -4,42 +4,48 @@ DESIGN.md rules 1, 2 and 10. The copy is made with the backup API from inside
 one read transaction on the source, so the row counts recorded for the backup
 describe exactly the snapshot copied, whatever other processes commit
 meanwhile (in WAL mode the snapshot includes the rows committed to `-wal`).
-The copy goes to a hidden `.partial` file created with permissions no wider
-than the source's; it is then fsynced, verified (quick_check, same tables,
-same row counts, same revision) and hashed, its manifest is written, and only
-then is it renamed to its final name. A cancelled, failed or killed backup
-never has a final name: at worst a killed one leaves a `.partial` file that
-the next backup (or the catalog) removes once its process is gone.
+A change copies through the connection that holds its write lock, so the
+backup is exactly the state the change starts from. The copy goes to a hidden
+`.partial` file created with permissions no wider than the source's; it is
+then fsynced, verified (quick_check, same tables, same row counts, same
+revision) and hashed, its manifest is written, and only then does it get its
+final name (wsadmin.db.backup.names). A cancelled, failed or killed backup
+never has a final name.
 """
-
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import errno
 import getpass
-import hashlib
 import json
 import os
-import re
 import resource
 import secrets
 import shutil
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import wsadmin
-from wsadmin.db.backup_names import BACKUP_SUFFIX as BACKUP_SUFFIX
-from wsadmin.db.backup_names import MANIFEST_SUFFIX as MANIFEST_SUFFIX
-from wsadmin.db.backup_names import PARTIAL_SUFFIX, check_names, manifest_path_for, publish
-from wsadmin.db.backup_names import backup_path_for as backup_path_for
-from wsadmin.db.backup_names import utc_stamp as utc_stamp
-from wsadmin.db.backup_settings import default_backup_folder
-from wsadmin.db.errors import (
+from wsadmin.db.backup.folders import default_backup_folder
+from wsadmin.db.backup.manifest import MANIFEST_FORMAT, BackupInfo
+from wsadmin.db.backup.names import BACKUP_SUFFIX as BACKUP_SUFFIX
+from wsadmin.db.backup.names import MANIFEST_SUFFIX as MANIFEST_SUFFIX
+from wsadmin.db.backup.names import PARTIAL_SUFFIX, check_names, manifest_path_for, publish
+from wsadmin.db.backup.names import backup_path_for as backup_path_for
+from wsadmin.db.backup.names import utc_stamp as utc_stamp
+from wsadmin.db.backup.partials import clean_stale_partials
+from wsadmin.db.backup.verify import (
+    Snapshot,
+    Verification,
+    sha256_file,
+    take_snapshot,
+    verify_against,
+)
+from wsadmin.db.common.errors import (
     BackupBusy,
     BackupFailed,
     CorruptDatabase,
@@ -49,208 +55,13 @@ from wsadmin.db.errors import (
     WsadminError,
     classify_sqlite_error,
 )
-from wsadmin.db.fsutil import fsync_file, mode_no_wider_than, read_regular_file
-from wsadmin.db.inspect import count_rows, recorded_revisions
-from wsadmin.db.progress import Cancelled, CancelToken, ProgressCallback, Reporter
-from wsadmin.db.sqlite_engine import check_file, connect_ro, table_names
+from wsadmin.db.common.progress import Cancelled, CancelToken, ProgressCallback, Reporter
+from wsadmin.db.sqlite.connect import connect_ro
+from wsadmin.db.sqlite.files import check_file, fsync_file, mode_no_wider_than
 
-MANIFEST_FORMAT: Final = 1
-MANIFEST_MAX_BYTES: Final = 1 << 20     # a manifest is a few hundred bytes
-EMPTY_SHA256: Final = hashlib.sha256(b"").hexdigest()
 STEP_BYTES: Final = 64 << 20        # pages copied per backup step: progress and cancel points
 BUSY_POLL_S: Final = 0.05
 MMAP_BYTES: Final = 1 << 40
-_PARTIAL_RE: Final = re.compile(r"^\.(?P<db>.+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]+)\.partial$")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a database held at one moment: the facts a backup is verified against."""
-
-    revision: str | None
-    tables: list[str]
-    counts: dict[str, int]
-
-
-@dataclass
-class Verification:
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-    snapshot: Snapshot | None = None
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    path: str
-    manifest_path: str
-    source: str
-    size: int
-    sha256: str
-    revision: str | None
-    counts: dict[str, int]
-    tables: list[str]
-    journal_mode: str | None
-    created_at: str
-    tool_version: str
-    user: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def take_snapshot(conn: sqlite3.Connection) -> Snapshot:
-    tables = table_names(conn)
-    revs = recorded_revisions(conn, tables)
-    return Snapshot(revs[0] if len(revs) == 1 else None, tables, _all_counts(conn, tables))
-
-
-def _all_counts(conn: sqlite3.Connection, tables: list[str]) -> dict[str, int]:
-    counts = count_rows(conn, tables)
-    for t in tables:
-        if t not in counts:
-            quoted = '"' + t.replace('"', '""') + '"'
-            counts[t] = int(conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0])
-    return dict(sorted(counts.items()))
-
-
-def sha256_file(path: Path, chunk: int = 4 << 20, cancel: CancelToken | None = None) -> str:
-    digest = hashlib.sha256()
-    buf = bytearray(chunk)
-    view = memoryview(buf)
-    with path.open("rb", buffering=0) as fh:
-        while n := fh.readinto(buf):
-            digest.update(view[:n])     # releases the GIL for large blocks
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-    return digest.hexdigest()
-
-
-def _interruptible(conn: sqlite3.Connection, cancel: CancelToken | None) -> None:
-    if cancel is not None:
-        conn.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
-
-
-def _quick_check(path: Path, cancel: CancelToken | None = None) -> list[str]:
-    conn = connect_ro(path, immutable=True)
-    try:
-        _interruptible(conn, cancel)
-        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check")]
-    finally:
-        conn.close()
-    return [] if rows == ["ok"] else rows
-
-
-def verify_against(path: Path, expected: Snapshot | None, *,
-                   cancel: CancelToken | None = None) -> Verification:
-    """Rule 2: quick_check ok, and (when known) same tables, counts and revision."""
-    try:
-        facts = check_file(path)
-        if facts.empty:
-            return Verification(False, ["the backup is an empty file"])
-        problems = _quick_check(path, cancel)
-        conn = connect_ro(path, immutable=True)
-        try:
-            _interruptible(conn, cancel)
-            snap = take_snapshot(conn)
-        finally:
-            conn.close()
-    except WsadminError as exc:
-        return Verification(False, [exc.message])
-    except sqlite3.Error as exc:
-        if cancel is not None and cancel.cancelled:
-            raise Cancelled("cancelled by the operator; nothing was changed") from exc
-        return Verification(False, [f"SQLite cannot read it: {exc}"])
-    if problems:
-        return Verification(False, [f"quick_check: {p}" for p in problems[:5]], snap)
-    if expected is not None:
-        if snap.tables != sorted(expected.tables):
-            problems.append("its tables differ from the source's")
-        for table, n in expected.counts.items():
-            got = snap.counts.get(table)
-            if got != n:
-                problems.append(f"{table} has {got} rows instead of {n}")
-        if snap.revision != expected.revision:
-            problems.append(f"revision {snap.revision} instead of {expected.revision}")
-    return Verification(not problems, problems, snap)
-
-
-class ManifestUnreadable(ValueError):
-    """A manifest file exists but is not a valid manifest."""
-
-
-def load_manifest(backup: Path) -> dict[str, Any] | None:
-    """The manifest beside `backup`; None when there is none; ManifestUnreadable if broken."""
-    manifest = manifest_path_for(backup)
-    try:
-        text = read_regular_file(manifest, MANIFEST_MAX_BYTES)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ManifestUnreadable(f"its manifest cannot be read: {exc.strerror}") from exc
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ManifestUnreadable("its manifest is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise ManifestUnreadable("its manifest is not a JSON object")
-    missing = [k for k in ("sha256", "size", "counts", "tables", "revision") if k not in data]
-    if missing:
-        raise ManifestUnreadable("its manifest lacks " + ", ".join(missing))
-    if not isinstance(data["counts"], dict) or not isinstance(data["tables"], list):
-        raise ManifestUnreadable("its manifest's counts or tables are malformed")
-    return data
-
-
-def read_manifest(backup: Path) -> dict[str, Any] | None:
-    """The manifest beside `backup`, or None when it is missing or unreadable."""
-    try:
-        return load_manifest(Path(backup))
-    except ManifestUnreadable:
-        return None
-
-
-def verify_backup(backup: str | Path, *, cancel: CancelToken | None = None) -> Verification:
-    """Verify a backup file against its manifest (or, without one, on its own).
-
-    With a manifest: size, sha256, quick_check, tables, row counts and revision
-    must all match. Without one: quick_check must pass and the database must
-    hold rows, because an empty but valid database is exactly what a killed
-    copy leaves behind (rule 2).
-    """
-    path = Path(backup)
-    try:
-        manifest = load_manifest(path)
-    except ManifestUnreadable as exc:
-        return Verification(False, [str(exc)])
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return Verification(False, [f"it cannot be read: {exc.strerror}"])
-    if manifest is not None:
-        if size != manifest.get("size"):
-            return Verification(False, [f"its size is {size} bytes, its manifest says "
-                                        f"{manifest.get('size')}"])
-        if size == 0 and manifest.get("sha256") == EMPTY_SHA256:
-            return Verification(True, [], Snapshot(None, [], {}))
-        expected = Snapshot(manifest.get("revision"), list(manifest["tables"]),
-                            dict(manifest["counts"]))
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            digest_future = pool.submit(sha256_file, path, cancel=cancel)
-            try:
-                result = verify_against(path, expected, cancel=cancel)
-            finally:
-                if cancel is not None and cancel.cancelled:
-                    digest_future.cancel()
-            digest = digest_future.result()
-        if digest != manifest["sha256"]:
-            result.ok = False
-            result.problems.append("its checksum does not match its manifest")
-        return result
-    result = verify_against(path, None, cancel=cancel)
-    if result.ok and result.snapshot is not None and not any(result.snapshot.counts.values()):
-        result.ok = False
-        result.problems.append("it holds no rows and has no manifest to say that is right")
-    return result
 
 
 # --- creating a backup ---------------------------------------------------------------------
@@ -567,45 +378,6 @@ def _discard(path: Path) -> None:
     for p in (path, path.with_name(path.name + "-journal")):
         with contextlib.suppress(OSError):
             p.unlink()
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True     # exists, but belongs to someone else
-    return True
-
-
-def partial_files(folder: Path) -> list[tuple[Path, bool]]:
-    """`.partial` files in `folder`, each with whether the process writing it is gone."""
-    found: list[tuple[Path, bool]] = []
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return found
-    for name in names:
-        m = _PARTIAL_RE.match(name)
-        if m is not None:
-            found.append((folder / name, not _pid_alive(int(m.group("pid")))))
-    return sorted(found)
-
-
-def clean_stale_partials(folder: Path) -> list[Path]:
-    """Remove `.partial` files left by backups whose process no longer runs."""
-    removed = []
-    for path, stale in partial_files(folder):
-        if stale:
-            try:
-                path.unlink()
-            except OSError:
-                continue
-            removed.append(path)
-    return removed
 
 
 def _user() -> str:

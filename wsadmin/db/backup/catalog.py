@@ -1,7 +1,7 @@
 """Every backup of a database, and pruning them safely (DESIGN.md rules 2 and 3).
 
 Backups are looked for in the database's own folder and in the configured
-backup folder (wsadmin.db.backup_settings); backups the audit log names for the
+backup folder (wsadmin.db.backup.folders); backups the audit log names for the
 database elsewhere (an upgrade run with `--backup-dir`) are listed too, marked
 `found_in="audit-log"`. Three kinds are recognised:
 
@@ -25,19 +25,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from wsadmin.db import audit
-from wsadmin.db.backup import (
-    ManifestUnreadable,
-    clean_stale_partials,
-    load_manifest,
-    partial_files,
-    verify_backup,
-)
-from wsadmin.db.backup_names import BACKUP_SUFFIX, MANIFEST_SUFFIX, manifest_path_for
-from wsadmin.db.backup_settings import configured_backup_dir
-from wsadmin.db.errors import Refused, WsadminError
+from wsadmin.db.backup.folders import configured_backup_dir
+from wsadmin.db.backup.manifest import ManifestUnreadable, load_manifest
+from wsadmin.db.backup.names import BACKUP_SUFFIX, MANIFEST_SUFFIX, manifest_path_for
+from wsadmin.db.backup.partials import clean_stale_partials, partial_files
+from wsadmin.db.backup.verify import verify_backup
+from wsadmin.db.common import audit
+from wsadmin.db.common.errors import Refused, WsadminError
 from wsadmin.db.inspect import recorded_revisions
-from wsadmin.db.sqlite_engine import check_file, connect_ro, table_names
+from wsadmin.db.sqlite.connect import connect_ro
+from wsadmin.db.sqlite.files import check_file
+from wsadmin.db.sqlite.introspect import table_names
 
 RUNBOOK_SUFFIX: Final = ".backup"
 KIND_WSADMIN, KIND_RUNBOOK, KIND_OTHER = "wsadmin", "runbook", "other"

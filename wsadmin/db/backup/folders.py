@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db.audit import data_dir
-from wsadmin.db.fsutil import atomic_write_bytes
+from wsadmin.db.common.audit import data_dir
+from wsadmin.db.sqlite.files import atomic_write_bytes
 
 ENV_VAR = "WSADMIN_BACKUP_DIR"
 SETTINGS_FILE = "settings.json"

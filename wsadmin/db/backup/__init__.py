@@ -1,0 +1,1 @@
+"""Backups: create, verify, manifest, names, catalog, restore, recover."""

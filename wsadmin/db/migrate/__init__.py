@@ -1,0 +1,2 @@
+"""Changing the schema: the Alembic runner, preflight, the backup-then-change pipeline,
+rehearsal, rollback."""

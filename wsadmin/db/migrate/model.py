@@ -1,0 +1,121 @@
+"""What the backup-then-change pipeline plans and returns: preflight findings, the
+plan of a dry run, the result, and the two ways it can fail (exit 1: as it
+was; exit 4: not put back).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from wsadmin.db.backup.manifest import BackupInfo
+from wsadmin.db.common.errors import (
+    MigrationFailed,
+    NotRestored,
+)
+
+DISK_FACTOR = 2
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something preflight found. `blocking` findings stop the run (exit 2)."""
+
+    code: str        # "unknown_revision", "leftovers", "disk", "in_use", "hot_journal", ...
+    message: str
+    blocking: bool
+    hint: str = ""
+    forceable: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    id: str
+    label: str
+
+
+@dataclass
+class Plan:
+    """What `run()` would do, computed without changing anything (--dry-run)."""
+
+    database: str
+    action: str
+    from_revision: str | None
+    to_revision: str | None
+    revisions: list[str]
+    steps: list[PlannedStep]
+    backup_path: str | None
+    counts: dict[str, int]
+    size: int
+    free_bytes: int | None
+    journal_mode: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def can_run(self) -> bool:
+        return not any(f.blocking for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["can_run"] = self.can_run
+        return data
+
+    def render(self) -> str:
+        lines = [f"database:  {self.database} ({self.size:,} bytes, journal mode "
+                 f"{self.journal_mode or '-'})",
+                 f"{self.action}:   {self.from_revision or 'legacy'} -> "
+                 f"{self.to_revision or 'base'}"
+                 + (f"  (applies {', '.join(self.revisions)})" if self.revisions
+                    else "  (nothing to do)")]
+        if self.counts:
+            lines.append("rows:      " + ", ".join(f"{t} {n:,}" for t, n in self.counts.items()))
+        if self.backup_path:
+            lines.append(f"backup:    {self.backup_path}")
+        if self.free_bytes is not None:
+            lines.append(f"free disk: {self.free_bytes:,} bytes "
+                         f"(needs {DISK_FACTOR}x the database)")
+        lines.append("steps:")
+        lines += [f"  {i}. {s.label}  [{s.id}]" for i, s in enumerate(self.steps, 1)]
+        for f in self.findings:
+            mark = "REFUSED" if f.blocking else "note"
+            lines.append(f"{mark}: {f.message}" + (f" ({f.hint})" if f.hint else ""))
+        lines.append("would run: yes" if self.can_run else "would run: no")
+        return "\n".join(lines)
+
+
+@dataclass
+class PipelineResult:
+    database: str
+    action: str
+    # upgraded | downgraded | nothing-to-do | failed-unchanged | failed-restored
+    outcome: str
+    from_revision: str | None
+    to_revision: str | None
+    applied: list[str]
+    backup: BackupInfo | None
+    counts_before: dict[str, int]
+    counts_after: dict[str, int]
+    findings: list[Finding] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("upgraded", "downgraded", "nothing-to-do")
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["backup"] = self.backup.path if self.backup else None
+        return data
+
+
+class PipelineFailed(MigrationFailed):
+    """The change failed after the backup; the database is as it was (exit 1)."""
+
+    def __init__(self, message: str, result: PipelineResult, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.result = result
+
+
+class PipelineNotRestored(PipelineFailed):
+    """The change failed and the backup could not be put back (exit 4)."""
+
+    exit_code = NotRestored.exit_code

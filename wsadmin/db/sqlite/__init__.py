@@ -1,0 +1,1 @@
+"""SQLite itself: connections, file checks, introspection, integrity, locks, who holds the file."""
