@@ -123,3 +123,19 @@ def test_prune_needs_confirmation_then_removes(tmp_path: Path, db: Path,
     assert [Path(p).exists() for p in paths] == [False, False, True]
     code, _, err = run(capsys, "backups", str(db), "--prune")
     assert code == 2 and "--keep" in err
+
+
+def test_the_dry_run_names_the_folder_the_run_writes_to(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a configured backup folder, the plan and the run name the same place."""
+    folder = tmp_path / "configured"
+    monkeypatch.setenv("WSADMIN_BACKUP_DIR", str(folder))
+    db = make_legacy(tmp_path / "app_metadata.db", users=[user(1)])
+    assert main(["upgrade", str(db), "--dry-run"]) == 0
+    planned = [line.split(None, 1)[1] for line in capsys.readouterr().out.splitlines()
+               if line.startswith("backup:")]
+    assert len(planned) == 1 and Path(planned[0]).parent == folder
+    assert main(["upgrade", str(db), "--yes", "--json"]) == 0
+    made = Path(json.loads(capsys.readouterr().out)["backup"])
+    assert made.parent == folder

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from wsadmin.db.common.errors import Refused
-from wsadmin.db.common.progress import Step, StepState
+from wsadmin.db.common.progress import Step, step_line
 from wsadmin.db.common.text import json_safe, printable
 
 
@@ -45,7 +45,6 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-_MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
 
 
 def print_step(step: Step) -> None:
@@ -53,8 +52,6 @@ def print_step(step: Step) -> None:
 
     A refusal is not a failed step: its `wsadmin: error:` line follows and says why.
     """
-    mark = _MARKS.get(step.state)
-    if mark is None or step.refused:
-        return
-    detail = f": {step.detail}" if step.detail else ""
-    print(printable(f"  [{mark}] {step.label}{detail}"), file=sys.stderr)
+    line = step_line(step)
+    if line is not None:
+        print(printable(line), file=sys.stderr)

@@ -33,6 +33,19 @@ class Step:
 
 ProgressCallback = Callable[[Step], None]
 
+_MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
+
+
+def step_line(step: Step) -> str | None:
+    """The one line a finished step gets in progress output (the CLI's stderr, the
+    GUI's log): `  [ok] Back up the database: ...`. None for running updates, and
+    for a refusal: it is not a failed step, and its own error line says why."""
+    mark = _MARKS.get(step.state)
+    if mark is None or step.refused:
+        return None
+    detail = f": {step.detail}" if step.detail else ""
+    return f"  [{mark}] {step.label}{detail}"
+
 
 def ignore_progress(_step: Step) -> None:
     """The default callback: report nothing."""

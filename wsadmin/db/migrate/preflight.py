@@ -17,6 +17,7 @@ from pathlib import Path
 
 from wsadmin.db import revisions
 from wsadmin.db.backup.create import backup_path_for
+from wsadmin.db.backup.folders import default_backup_folder
 from wsadmin.db.backup.names import check_names
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import (
@@ -155,7 +156,7 @@ def _steps_after_cleaning(status: Status, action: str, target: str | None
 def _environment(path: Path, status: Status, backup_dir: str | Path | None, dry_run: bool
                  ) -> list[Finding]:
     findings: list[Finding] = []
-    folder = Path(backup_dir) if backup_dir is not None else path.parent
+    folder = Path(backup_dir) if backup_dir is not None else default_backup_folder(path)
     check_names(path, folder.absolute())    # a name too long for a backup: refuse now
     probe_dir = folder if folder.exists() else path.parent
     size = status.size + _side_size(path)
@@ -222,7 +223,8 @@ def plan(db: str | Path, action: str = "upgrade", target: str | None = "head", *
     pf = preflight(path, action, target, backup_dir=backup_dir,
                    clean_leftovers=clean_leftovers, dry_run=True)
     st = pf.status
-    folder = Path(backup_dir) if backup_dir is not None else path.parent
+    # The folder the run will write to (the configured backup folder by default).
+    folder = Path(backup_dir) if backup_dir is not None else default_backup_folder(path)
     backup = (str(backup_path_for(path, st.current_revision, folder))
               if st is not None and pf.revisions else None)
     free: int | None = None

@@ -9,7 +9,14 @@ nothing the first screen does not need.
 from __future__ import annotations
 
 from wsadmin.db.common.errors import ForeignDatabase, Refused, WsadminError
-from wsadmin.db.common.progress import Cancelled, CancelToken, Reporter, Step, StepState
+from wsadmin.db.common.progress import (
+    Cancelled,
+    CancelToken,
+    Reporter,
+    Step,
+    StepState,
+    step_line,
+)
 from wsadmin.db.inspect import PendingRevision, State, Status, inspect
 from wsadmin.db.revisions import Revision
 from wsadmin.db.revisions import chain as revision_chain
@@ -31,4 +38,5 @@ __all__ = [
     "inspect",
     "revision_chain",
     "revision_ids",
+    "step_line",
 ]

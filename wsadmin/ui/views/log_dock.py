@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsadmin.ui.ops.core import Cancelled, Step, StepState, WsadminError
+from wsadmin.ui.ops.core import Cancelled, Step, WsadminError, step_line
 from wsadmin.ui.ops.op import Change, DbOp
 
 if TYPE_CHECKING:
@@ -36,18 +36,6 @@ if TYPE_CHECKING:
     from wsadmin.ui.session import Session
 
 LOG_HEIGHT = 210
-_MARKS = {StepState.DONE: "ok", StepState.FAILED: "FAILED", StepState.SKIPPED: "skipped"}
-
-
-def step_line(step: Step) -> str | None:
-    """The CLI's progress line for a finished step (None for running updates)."""
-    mark = _MARKS.get(step.state)
-    if mark is None:
-        return None
-    detail = f": {step.detail}" if step.detail else ""
-    return f"  [{mark}] {step.label}{detail}"
-
-
 def outcome_line(exc: BaseException | None) -> str:
     if exc is None:
         return "done"
