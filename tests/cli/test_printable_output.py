@@ -170,3 +170,18 @@ def test_a_file_name_that_is_not_utf8(tmp_path: Path, capsys: pytest.CaptureFixt
     assert cli.main(["backups", str(db), "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)["backups"]
     assert listed["last_upgrade"] is True and listed["status"] == "good"
+
+
+def test_the_dry_run_plan_under_an_evil_path_has_only_our_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each value is escaped on its own: a newline inside a path cannot start a line."""
+    folder = tmp_path / EVIL
+    folder.mkdir()
+    db = make_at(folder / "app_metadata.db", "001", users=[user(1)])
+    assert cli.main(["upgrade", str(db), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert_clean(out)
+    assert EVIL_SHOWN in out
+    keys = [line.split(":", 1)[0] for line in out.splitlines() if not line.startswith("  ")]
+    assert keys == ["database", "upgrade", "rows", "backup", "free disk", "steps",
+                    "would run"]

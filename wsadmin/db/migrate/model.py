@@ -12,6 +12,7 @@ from wsadmin.db.common.errors import (
     MigrationFailed,
     NotRestored,
 )
+from wsadmin.db.common.text import printable
 
 DISK_FACTOR = 2
 
@@ -60,16 +61,19 @@ class Plan:
         return data
 
     def render(self) -> str:
-        lines = [f"database:  {self.database} ({self.size:,} bytes, journal mode "
+        """Text for a terminal: every value that came from outside (paths, messages) goes
+        through printable(), so a newline in a file name cannot start a fake line."""
+        lines = [f"database:  {printable(self.database)} ({self.size:,} bytes, journal mode "
                  f"{self.journal_mode or '-'})",
                  f"{self.action}:   {self.from_revision or 'legacy'} -> "
                  f"{self.to_revision or 'base'}"
                  + (f"  (applies {', '.join(self.revisions)})" if self.revisions
                     else "  (nothing to do)")]
         if self.counts:
-            lines.append("rows:      " + ", ".join(f"{t} {n:,}" for t, n in self.counts.items()))
+            lines.append("rows:      " + ", ".join(f"{printable(t)} {n:,}"
+                                                   for t, n in self.counts.items()))
         if self.backup_path:
-            lines.append(f"backup:    {self.backup_path}")
+            lines.append(f"backup:    {printable(self.backup_path)}")
         if self.free_bytes is not None:
             lines.append(f"free disk: {self.free_bytes:,} bytes "
                          f"(needs {DISK_FACTOR}x the database)")
@@ -77,7 +81,8 @@ class Plan:
         lines += [f"  {i}. {s.label}  [{s.id}]" for i, s in enumerate(self.steps, 1)]
         for f in self.findings:
             mark = "REFUSED" if f.blocking else "note"
-            lines.append(f"{mark}: {f.message}" + (f" ({f.hint})" if f.hint else ""))
+            lines.append(f"{mark}: {printable(f.message)}"
+                         + (f" ({printable(f.hint)})" if f.hint else ""))
         lines.append("would run: yes" if self.can_run else "would run: no")
         return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from wsadmin.db.common.errors import (
     Refused,
 )
 from wsadmin.db.common.progress import ProgressCallback, Reporter
+from wsadmin.db.common.text import printable
 from wsadmin.db.migrate.preflight import _refusal, preflight
 from wsadmin.db.migrate.runner import run_alembic
 from wsadmin.db.sqlite.integrity import (
@@ -40,7 +41,7 @@ class Rehearsal:
         return asdict(self)
 
     def render(self) -> str:
-        lines = [f"rehearsal on a temporary copy of {self.database}: upgrade "
+        lines = [f"rehearsal on a temporary copy of {printable(self.database)}: upgrade "
                  f"({', '.join(self.revisions)}), downgrade to "
                  f"{self.start_revision or 'legacy'}, upgrade again"]
         for stage, counts in self.counts.items():
@@ -49,7 +50,7 @@ class Rehearsal:
             lines.append("round trip preserved every row")
         else:
             lines += ["round trip did NOT preserve every row:"] + [
-                f"  - {d}" for d in self.differences]
+                f"  - {printable(d)}" for d in self.differences]
         lines += [f"  (ignored: {i})" for i in self.ignored]
         return "\n".join(lines)
 
