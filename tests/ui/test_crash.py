@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from wsadmin.db.errors import NotADatabase
 from wsadmin.ui.crash import (
     CRASH_LOG,
+    CrashDialog,
     CrashHandler,
     RedactingFormatter,
     crash_log_path,
@@ -200,3 +201,20 @@ def test_log_lines_with_tracebacks_are_redacted() -> None:
     text = RedactingFormatter("%(levelname)s %(name)s: %(message)s").format(record)
     assert "bug while running 'upgrade'" in text and "in boom" in text
     assert_no_secret(text)
+
+
+def test_a_bug_outside_the_event_loop_waits_for_the_operator(
+        handler: tuple[CrashHandler, list[BaseException]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start-up, or after the loop ended: a queued dialog would never show, so the hook
+    shows it at once and blocks until it is closed."""
+    crash, _known = handler
+    shown: list[str] = []
+    monkeypatch.setattr(CrashDialog, "exec", lambda self: shown.append(self.report_text()) or 0)
+    try:
+        boom()
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1 and "in boom" in shown[0]
+    assert crash.dialog is not None and crash.dialog.report_text() == shown[0]
+    assert_no_secret(shown[0])

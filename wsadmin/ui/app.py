@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject
 
+    from wsadmin.ui.crash import CrashHandler
     from wsadmin.ui.main_window import MainWindow
 
 READY_ENV = "WSADMIN_EXIT_WHEN_READY"
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = QApplication([sys.argv[0]])
         # Only an application we made gets our hooks: a host that made the QApplication
         # (pytest-qt, a script embedding the window) keeps its own.
-        _install_crash_handler(app)
+        install_crash_handler(app)
     opening = None
     if path is not None:
         from wsadmin.ui.ops.opening import start_opening
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(app.exec())
 
 
-def _install_crash_handler(app: QObject) -> None:
+def install_crash_handler(app: QObject) -> CrashHandler:
     """A bug nobody caught: the crash dialog and crash.log (wsadmin.ui.crash); a known
     error that escaped: the usual one-line error dialog."""
     from PySide6.QtWidgets import QApplication
@@ -67,7 +68,9 @@ def _install_crash_handler(app: QObject) -> None:
     from wsadmin.ui.crash import CrashHandler
     from wsadmin.ui.widgets.errors import show_error
 
-    CrashHandler(lambda exc: show_error(QApplication.activeWindow(), exc), app).install()
+    handler = CrashHandler(lambda exc: show_error(QApplication.activeWindow(), exc), app)
+    handler.install()
+    return handler
 
 
 def _exit_when_ready(window: MainWindow, with_db: bool) -> None:
