@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := demo/app_metadata.db
 
-.PHONY: run test setup system-deps system-deps-offscreen lint test-long bench screenshots clean
+.PHONY: run test setup system-deps system-deps-offscreen lint test-long bench screenshots bundle dialog-screenshots clean
 
 $(BIN)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: system-deps setup $(DEMO)
 	else $(BIN)/wsadmin gui $(DEMO); fi
 
 lint: setup
-	$(BIN)/ruff check wsadmin migrations tests bench scripts
+	$(BIN)/ruff check wsadmin migrations tests bench scripts packaging
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -50,6 +50,32 @@ bench: setup
 
 screenshots: system-deps setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
+
+# The frozen app (packaging/wsadmin.spec): built from the wheel installed into a venv of
+# its own, so the bundle holds what the wheel ships and none of the dev tools.
+BUNDLE_VENV := build/bundle-venv
+bundle: setup
+	rm -rf build/bundle-wheel
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w build/bundle-wheel .
+	test -x $(BUNDLE_VENV)/bin/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  --force-reinstall --no-deps build/bundle-wheel/wsadmin-*.whl
+	$(BUNDLE_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  "$$(ls build/bundle-wheel/wsadmin-*.whl)[packaging]"
+	$(BUNDLE_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist/bundle \
+	  --workpath build/pyinstaller packaging/wsadmin.spec
+	@du -sh dist/bundle/wsadmin
+
+# The About and crash dialogs of the INSTALLED app (the wheel in a fresh venv outside
+# the checkout), into docs/screenshots/.
+dialog-screenshots: setup
+	tmp=$$(mktemp -d) && \
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w $$tmp/wheel . && \
+	$(PYTHON) -m venv $$tmp/venv && \
+	$$tmp/venv/bin/pip install --quiet --disable-pip-version-check $$tmp/wheel/wsadmin-*.whl && \
+	cd $$tmp && QT_QPA_PLATFORM=offscreen $$tmp/venv/bin/python \
+	  $(CURDIR)/packaging/dialog_screenshots.py $(CURDIR)/docs/screenshots; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
 
 clean:
 	rm -rf $(VENV) demo build dist *.egg-info

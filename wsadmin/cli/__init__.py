@@ -13,8 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from wsadmin import __version__
-
 if TYPE_CHECKING:
     import argparse
 
@@ -46,13 +44,37 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inspect, back up, upgrade, check and roll back the backend's "
                     "app_metadata.db. Without a command, opens the desktop app.",
     )
-    parser.add_argument("--version", action="version", version=f"wsadmin {__version__}")
+    parser.add_argument("--version", action=_version_action(),
+                        help="print the versions of wsadmin, Python, Qt, PySide6, SQLAlchemy, "
+                             "Alembic and SQLite, and exit")
     parser.add_argument("--debug", action="store_true",
                         help="show tracebacks and debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _version_action() -> type[argparse.Action]:
+    import argparse
+
+    class VersionAction(argparse.Action):
+        """Like argparse's "version", but the lines are computed only when asked for:
+        the Qt line imports PySide6.QtCore, which `--help` and every command can skip."""
+
+        def __init__(self, option_strings: Sequence[str], dest: str,
+                     help: str | None = None) -> None:
+            super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                             help=help)
+
+        def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                     values: object, option_string: str | None = None) -> None:
+            from wsadmin.versions import version_text
+
+            print(version_text())
+            parser.exit()
+
+    return VersionAction
 
 
 def main(argv: Sequence[str] | None = None) -> int:

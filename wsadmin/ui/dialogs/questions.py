@@ -82,14 +82,30 @@ class CloseGuard(QObject):
         return box.clickedButton() is not stay
 
 
-def show_about(parent: QWidget) -> None:
+def about_box(parent: QWidget | None) -> QMessageBox:
+    """The About box: what wsadmin is, and the versions `wsadmin --version` prints."""
+    from html import escape
+
     from PySide6.QtWidgets import QMessageBox
 
-    import wsadmin
+    from wsadmin.ui.widgets.icons import app_icon
+    from wsadmin.versions import components
 
-    QMessageBox.about(parent, "About wsadmin",
-                      f"<b>wsadmin {wsadmin.__version__}</b><p>Inspect, back up, upgrade "
-                      "and roll back the backend's app_metadata.db.</p><p>MIT licence.</p>")
+    (_, version), *others = components()
+    rows = "".join(f"<tr><td>{escape(name)}</td><td>&nbsp;{escape(v)}</td></tr>"
+                   for name, v in others)
+    box = QMessageBox(parent)
+    box.setObjectName("aboutDialog")
+    box.setWindowTitle("About wsadmin")
+    box.setIconPixmap(app_icon().pixmap(64, 64))
+    box.setText(f"<b>wsadmin {escape(version)}</b><p>Inspect, back up, upgrade and roll back "
+                f"the backend's app_metadata.db.</p><table>{rows}</table><p>MIT licence.</p>")
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    return box
+
+
+def show_about(parent: QWidget) -> None:
+    about_box(parent).exec()
 
 
 DB_FILTERS = "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"

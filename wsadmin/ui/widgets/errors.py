@@ -5,8 +5,9 @@
 * a `WsadminError` (or `Cancelled`) gets a warning box with its one-line
   message and its hint, never a traceback;
 * anything else is a bug: "wsadmin hit a bug", the exception's one line, and a
-  "Copy details" button that puts the full traceback on the clipboard (the
-  traceback is also logged by the worker).
+  "Copy details" button that puts the crash report (versions and traceback,
+  secrets redacted: wsadmin.ui.crash) on the clipboard; `show_error` also
+  appends the report to crash.log.
 
 `error_text(exc)` gives the same (message, hint) for failures shown inside a
 dialog's page instead.
@@ -16,12 +17,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
-import wsadmin
+from wsadmin.ui.crash import crash_report, is_known, record_crash, redact
 from wsadmin.ui.ops.core import Cancelled, WsadminError
-
-
-def is_known(exc: BaseException) -> bool:
-    return isinstance(exc, WsadminError | Cancelled)
 
 
 def error_text(exc: BaseException) -> tuple[str, str]:
@@ -30,18 +27,13 @@ def error_text(exc: BaseException) -> tuple[str, str]:
         return exc.message, exc.hint
     if isinstance(exc, Cancelled):
         return str(exc) or "Cancelled; nothing was changed.", ""
-    return (f"wsadmin hit a bug: {type(exc).__name__}: {exc}",
+    return (f"wsadmin hit a bug: {type(exc).__name__}: {redact(str(exc))}",
             "This is a bug in wsadmin, not a problem with your database; the log has details.")
 
 
 def details_text(exc: BaseException) -> str:
-    """What "Copy details" puts on the clipboard: versions and the traceback."""
-    import platform  # not at start-up
-    import traceback
-
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return (f"wsadmin {wsadmin.__version__}, Python {platform.python_version()}, "
-            f"{platform.platform()}\n\n{tb}")
+    """What "Copy details" puts on the clipboard: versions and the traceback, redacted."""
+    return crash_report(exc)
 
 
 def sentence(text: str) -> str:
@@ -76,8 +68,9 @@ class ErrorDialog(QMessageBox):
             self.setWindowTitle(title or "wsadmin hit a bug")
             self.setText("wsadmin hit a bug")
             self.setInformativeText(
-                f"{type(exc).__name__}: {exc}\n\nThis is a bug in wsadmin, not a problem "
-                "with your database. Use Copy details and include the text in a bug report.")
+                f"{type(exc).__name__}: {redact(str(exc))}\n\nThis is a bug in wsadmin, not a "
+                "problem with your database. Use Copy details and include the text in a bug "
+                "report.")
             self.setDetailedText(details_text(exc))
             self.copy_button = self.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
             self.copy_button.setToolTip("Copy the traceback to the clipboard")
@@ -95,5 +88,8 @@ class ErrorDialog(QMessageBox):
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:
-    """Report `exc` to the operator in a modal dialog (Close always gets out)."""
+    """Report `exc` to the operator in a modal dialog (Close always gets out); a bug is
+    also appended to crash.log."""
+    if not is_known(exc):
+        record_crash(exc)
     ErrorDialog(parent, exc, title).exec()
