@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer, qVersion
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from wsadmin.db.errors import NotADatabase
+from wsadmin.db.common.errors import NotADatabase
 from wsadmin.ui.crash import (
     CRASH_LOG,
     CrashDialog,

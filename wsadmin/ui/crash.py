@@ -95,7 +95,7 @@ def crash_report(exc: BaseException, thread: str | None = None) -> str:
 
 
 def crash_log_path() -> Path:
-    from wsadmin.db.audit import data_dir
+    from wsadmin.db.common.audit import data_dir
 
     return data_dir() / CRASH_LOG
 
