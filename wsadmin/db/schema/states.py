@@ -191,8 +191,11 @@ def classify_shape(shape: Shape, rows: tuple[str, ...] | None) -> Classification
             state.value, recorded=recorded, rows=rows, highest=highest,
             breaking=[d for d in diffs if d.severity is Severity.BREAKING],
             head_diffs=present[chain.HEAD_REVISION], leftovers=leftovers)
+        offer = _OFFERS[state]
+        if state is State.AT_REVISION and recorded == chain.HEAD_REVISION:
+            offer = Offer.NOTHING
         return Classification(state, recorded, rows, highest, reference, tuple(diffs),
-                              leftovers, summary, symptom, _OFFERS[state])
+                              leftovers, summary, symptom, offer)
 
     if not names and not leftovers and not rows:
         return result(State.EMPTY, None)
