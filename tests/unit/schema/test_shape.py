@@ -149,13 +149,17 @@ def test_a_table_renders_under_another_name_for_a_rebuild() -> None:
         conn.close()
 
 
-def test_odd_identifiers_survive_rendering() -> None:
+def test_odd_identifiers_and_checks_survive_rendering() -> None:
     shape = shape_from_sql('CREATE TABLE "we""ird t" ("key" TEXT NOT NULL, "a b" INT, '
-                           'CONSTRAINT "u 1" UNIQUE ("key", "a b"));'
+                           'CONSTRAINT "u 1" UNIQUE ("key", "a b"), '
+                           'CONSTRAINT "c""k" CHECK ("a b">=0 AND "a b" <> 1e-5));'
                            'CREATE INDEX "i""x" ON "we""ird t" ("a b")')
     conn = sqlite3.connect(":memory:")
     try:
         render.build(conn, shape)
         assert read_shape(conn) == shape
+        table = shape.table('we"ird t')
+        assert table is not None and table.checks == (
+            Check('"a b">=0 AND "a b" <> 1e-5', 'c"k'),)
     finally:
         conn.close()

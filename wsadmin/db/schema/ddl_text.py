@@ -19,6 +19,8 @@ _OPEN_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 class Token:
     text: str
     kind: str  # "word", "ident" (quoted identifier), "string", "punct"
+    start: int = 0
+    """Offset in the SQL text; tells whether two tokens were written apart."""
 
     @property
     def upper(self) -> str:
@@ -61,28 +63,31 @@ def tokenize(sql: str) -> list[Token]:
                     break
                 j += 1
             kind = "string" if ch == "'" else "ident"
-            tokens.append(Token(sql[i:j + 1], kind))
+            tokens.append(Token(sql[i:j + 1], kind, i))
             i = j + 1
         elif ch.isalnum() or ch == "_" or ch == "$":
             j = i + 1
             while j < n and (sql[j].isalnum() or sql[j] in "_$."):
                 j += 1
-            tokens.append(Token(sql[i:j], "word"))
+            tokens.append(Token(sql[i:j], "word", i))
             i = j
         else:
-            tokens.append(Token(ch, "punct"))
+            tokens.append(Token(ch, "punct", i))
             i += 1
     return tokens
 
 
 def _render(tokens: list[Token]) -> str:
-    """Tokens back to text with canonical spacing, so equal constraints compare equal."""
+    """Tokens back to text, each run of whitespace or comments as one space.
+
+    Tokens written together stay together (`a>=0`, `1e-5`), so the text is the
+    same SQL; only layout differences disappear from comparisons.
+    """
     out = ""
-    for tok in tokens:
-        if not out or out.endswith("(") or tok.text in (")", ","):
-            out += tok.text
-        else:
-            out += " " + tok.text
+    for prev, tok in zip([None, *tokens], tokens, strict=False):
+        if prev is not None and tok.start > prev.start + len(prev.text):
+            out += " "
+        out += tok.text
     return out
 
 
