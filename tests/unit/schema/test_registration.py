@@ -23,7 +23,7 @@ from wsadmin.db.schema.registration import (
     unique_slug,
     valid_slug,
 )
-from wsadmin.db.schema.shape import HEAD, LEGACY
+from wsadmin.db.schema.shape import HEAD, LEGACY, Shape
 
 NOW = datetime(2025, 11, 20, 9, 30, 15, 123456)
 AT = "2025-11-20 09:30:15.123456"
@@ -176,12 +176,21 @@ def test_taken_names_and_bad_input_are_refused_before_any_write(db: sqlite3.Conn
     assert db.execute("SELECT count(*) FROM users").fetchone() == (1,)
 
 
-def test_registration_needs_the_workspace_tables() -> None:
+def test_registration_needs_the_workspace_tables_and_columns() -> None:
     conn = sqlite3.connect(":memory:")
     try:
         render.build(conn, LEGACY)
         with pytest.raises(NotRegistrable, match="workspaces"):
             register_user(conn, "alice", "alice@example.com", HASH)
+        # init_db over legacy: the workspace tables exist, users is still legacy.
+        for table in HEAD.tables:
+            if table.name not in LEGACY:
+                render.build(conn, Shape((table,)))
+        with pytest.raises(NotRegistrable, match="current_workspace_id"):
+            register_user(conn, "alice", "alice@example.com", HASH)
+        with pytest.raises(NotRegistrable):
+            create_workspace(conn, "Team", 1)
+        assert conn.execute("SELECT count(*) FROM workspaces").fetchone() == (0,)
     finally:
         conn.close()
 

@@ -152,6 +152,10 @@ def _require_workspace_tables(conn: sqlite3.Connection) -> None:
     if missing:
         raise NotRegistrable(f"the database has no {', '.join(missing)} table: it is older "
                              "than revision 001")
+    if "current_workspace_id" not in _columns(conn, "users"):
+        # A mixed database (init_db over legacy): workspace tables, legacy users.
+        raise NotRegistrable("users has no current_workspace_id column: the database is "
+                             "older than revision 001")
 
 
 def _write_workspace(conn: sqlite3.Connection, name: str, creator_id: int, at: str
