@@ -216,10 +216,43 @@ def test_the_backends_table_names_in_a_shape_it_never_had_are_foreign(make: Make
     assert (result.state, result.highest_present) == (State.FOREIGN, None)
 
 
-def test_a_newer_backends_unversioned_schema_is_not_adopted_as_head(make: Make) -> None:
-    result = classify(make(HEAD, "CREATE TABLE alerts (id INTEGER PRIMARY KEY)"))
-    assert result.state is not State.UNVERSIONED_HEAD
-    assert result.offer is Offer.REFUSE
+@pytest.mark.parametrize("recorded", [None, (HEAD_REV,)])
+def test_a_table_the_backend_never_had_makes_the_database_foreign(
+        make: Make, recorded: tuple[str, ...] | None) -> None:
+    # A newer backend's create_all (or another program) added a table: never adopt or
+    # upgrade a schema whose tables wsadmin cannot account for.
+    result = classify(make(HEAD, "CREATE TABLE alerts (id INTEGER PRIMARY KEY)",
+                           recorded=recorded))
+    assert (result.state, result.offer) == (State.FOREIGN, Offer.REFUSE)
+    assert "alerts" in result.summary
+
+
+def test_a_recorded_database_in_no_shape_of_the_backend_is_foreign(make: Make) -> None:
+    users = HEAD.table("users")
+    assert users is not None
+    broken = render.create_table_sql(users).replace('\t"password_hash" VARCHAR(255) NOT NULL,\n',
+                                                   "")
+    shape = Shape(tuple(t for t in HEAD.tables if t.name != "users"))
+    result = classify(make(shape, broken, recorded=(HEAD_REV,)))
+    assert (result.state, result.highest_present) == (State.FOREIGN, None)
+    assert "password_hash" in result.summary
+
+
+def test_degraded_differences_do_not_block_at_revision(make: Make) -> None:
+    result = classify(make(HEAD, "DROP INDEX ix_logs_workspace_id", recorded=(HEAD_REV,)))
+    assert (result.state, result.offer) == (State.AT_REVISION, Offer.NOTHING)
+    assert [d.kind for d in result.degraded] == ["missing_index"]
+
+
+def test_past_legacy_the_derived_tables_are_required(make: Make) -> None:
+    # An old backend's database without `settings`, then the backend's 001: its chain
+    # never creates `settings`, so 001's shape is not there; repair starts from legacy.
+    shape = Shape(tuple(t for t in LEGACY.tables if t.name != "settings"))
+    result = classify(make(shape, bt.BACKEND_001_TABLES, bt.BACKEND_001_COLUMNS,
+                           recorded=("001",)))
+    assert (result.state, result.highest_present) == (
+        State.RECORDED_AHEAD_OF_SHAPE, chain.BASE)
+    assert [(d.kind, d.table) for d in result.breaking] == [("missing_table", "settings")]
 
 
 def test_classification_reads_only(make: Make) -> None:

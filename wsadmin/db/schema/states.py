@@ -13,7 +13,8 @@ Decisions, in order:
 1. no table (leftovers aside) and nothing recorded: `empty`;
 2. tables that are neither the backend's core tables (facts.CORE_TABLES, a
    leftover `_alembic_tmp_<name>` standing in for <name>) nor only the
-   workspace tables a failed fresh install leaves: `foreign`;
+   workspace tables a failed fresh install leaves, or any table head does not
+   have (a newer backend's, another program's): `foreign`;
 3. several rows in alembic_version, or one this wsadmin does not know:
    `unknown_revision` (an empty alembic_version records nothing);
 4. `_alembic_tmp_*` leftovers: `half_upgraded`;
@@ -23,7 +24,8 @@ Decisions, in order:
    init_db over a legacy database, or an unstamped intermediate revision),
    else `foreign` (the backend's table names in no shape it ever had);
 6. recorded R: `stuck_at_001` or `at_revision` when R's shape is present,
-   else `recorded_ahead_of_shape`.
+   else `recorded_ahead_of_shape` when some shape is (or there is nothing to
+   keep: no table, or only a failed fresh install's), else `foreign`.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ def classify_shape(shape: Shape, rows: tuple[str, ...] | None) -> Classification
     rows = rows or ()
     recorded = rows[0] if len(rows) == 1 and rows[0] in chain.REVISION_IDS else None
     half_init = "users" not in stands_for and bool(names) and names <= WORKSPACE_TABLES
+    unknown = tuple(sorted(names - HEAD.table_names))
 
     present: dict[str, list[Difference]] = {}
     highest: str | None = None
@@ -190,7 +193,8 @@ def classify_shape(shape: Shape, rows: tuple[str, ...] | None) -> Classification
         summary, symptom = summary_and_symptom(
             state.value, recorded=recorded, rows=rows, highest=highest,
             breaking=[d for d in diffs if d.severity is Severity.BREAKING],
-            head_diffs=present[chain.HEAD_REVISION], leftovers=leftovers)
+            head_diffs=present[chain.HEAD_REVISION], leftovers=leftovers,
+            unknown=unknown, missing_core=tuple(sorted(CORE_TABLES - stands_for)))
         offer = _OFFERS[state]
         if state is State.AT_REVISION and recorded == chain.HEAD_REVISION:
             offer = Offer.NOTHING
@@ -200,6 +204,10 @@ def classify_shape(shape: Shape, rows: tuple[str, ...] | None) -> Classification
     if not names and not leftovers and not rows:
         return result(State.EMPTY, None)
     if stands_for and not stands_for.issuperset(CORE_TABLES) and not half_init:
+        return result(State.FOREIGN, chain.HEAD_REVISION)
+    if unknown:
+        # A table the backend never had is breaking (SCHEMA.md); it is not any
+        # revision's shape, so wsadmin cannot say what a change would do to it.
         return result(State.FOREIGN, chain.HEAD_REVISION)
     if len(rows) > 1 or (rows and recorded is None):
         return result(State.UNKNOWN_REVISION, chain.HEAD_REVISION)
@@ -219,6 +227,8 @@ def classify_shape(shape: Shape, rows: tuple[str, ...] | None) -> Classification
     if recorded in present and not _blocks(present[recorded]):
         state = State.STUCK_AT_001 if recorded == "001" else State.AT_REVISION
         return result(state, recorded)
+    if highest is None and names and not half_init:
+        return result(State.FOREIGN, chain.HEAD_REVISION)
     return result(State.RECORDED_AHEAD_OF_SHAPE, recorded)
 
 

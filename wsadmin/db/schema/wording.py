@@ -50,8 +50,9 @@ def backend_symptom(head_diffs: Sequence[Difference]) -> str:
 
 def summary_and_symptom(state: str, *, recorded: str | None, rows: Sequence[str],
                         highest: str | None, breaking: Sequence[Difference],
-                        head_diffs: Sequence[Difference],
-                        leftovers: Sequence[str]) -> tuple[str, str]:
+                        head_diffs: Sequence[Difference], leftovers: Sequence[str],
+                        unknown: Sequence[str] = (), missing_core: Sequence[str] = ()
+                        ) -> tuple[str, str]:
     """(summary, symptom) for a classified database."""
     symptom = backend_symptom(head_diffs)
     head = chain.HEAD_REVISION
@@ -105,6 +106,13 @@ def summary_and_symptom(state: str, *, recorded: str | None, rows: Sequence[str]
                     "a newer or different tool wrote it")
         return (what[0].upper() + what[1:] + ". wsadmin changes nothing; reports still work.",
                 "Unknown: this schema belongs to a backend version wsadmin does not know.")
-    return ("Not the backend's database: its tables match no shape of the backend's schema. "
-            "wsadmin refuses to change or check it.",
-            "The backend cannot use this database.")
+    if missing_core:
+        why = f"it has no {', '.join(missing_core)} table"
+    elif unknown:
+        why = (f"it has tables the backend does not know ({', '.join(unknown)}): a newer "
+               "backend version or another program uses this file")
+    else:
+        first = f" ({breaking[0].message})" if breaking else ""
+        why = f"it has the backend's tables, but in no shape the backend ever had{first}"
+    return (f"Not the backend's database: {why}. wsadmin refuses to change or check it.",
+            "The backend cannot use this database." if missing_core else symptom)
