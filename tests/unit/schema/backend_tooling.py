@@ -6,6 +6,10 @@ place, by the DDL Alembic 1.20 emits for them on SQLite: it differs from head
 in names, NOT NULL timestamps, extra indexes and DEFAULT clauses, and those
 differences are exactly what the classifier must see through. Each block
 names the backend file it stands for (alembic/versions/ in the backend).
+
+Checked once by hand against databases made by the backend's real tooling
+(/work/lab, helper b2): stuck at 001, the no-op 002 path to head and the
+fresh install's leftover read back as shapes equal to these.
 """
 
 from __future__ import annotations

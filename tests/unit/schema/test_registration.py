@@ -58,6 +58,15 @@ def row(conn: sqlite3.Connection, sql: str, *args: object) -> dict[str, object]:
     ("İstanbul", "istanbul"),  # Python lower-cases 'İ' to 'i' + a combining dot
     ("\u212aelvin", "kelvin"),  # the Kelvin sign lower-cases to ASCII 'k'
     ("a_b.c/d", "abcd"),
+    # Measured on the backend itself (register and POST /api/workspaces, lab report).
+    ("Zoë Ünal's Workspace", "zo-nals-workspace"),
+    ("İrem's Workspace", "irems-workspace"),
+    ("\u212aelvin's Workspace", "kelvins-workspace"),
+    ("!!!'s Workspace", "s-workspace"),
+    ("--- ---'s Workspace", "s-workspace"),
+    ("!!!", "workspace"),
+    ("Team  Ops", "team-ops"),
+    ("Ünïcode Ωmega", "ncode-mega"),
 ])
 def test_slugify_follows_the_backends_rule(name: str, slug: str) -> None:
     assert slugify(name) == slug
