@@ -33,12 +33,16 @@ def _objects(diffs: Sequence[Difference], limit: int = 3) -> str:
 def backend_symptom(head_diffs: Sequence[Difference]) -> str:
     """What the backend (which needs head) does with a database this far from head."""
     missing = [d for d in head_diffs if d.kind in ("missing_table", "missing_column")]
+    # Every authenticated route loads the User model, so a users table the model
+    # cannot read takes the whole API down (measured: only /api/health answers).
     if any(d.kind == "missing_table" and d.table == "users" for d in missing):
-        return "Login and register answer 500: there is no users table."
+        return "Every route but /api/health answers 500, login and register included: " \
+               "there is no users table."
     users = [d for d in missing if d.table == "users"]
     if users:
-        return (f"Login and register answer 500: the backend's User model selects "
-                f"{_objects(users, 4)}, which this database lacks.")
+        return (f"Every route but /api/health answers 500, login and register included: "
+                f"the backend's User model selects {_objects(users, 4)}, which this database "
+                "lacks.")
     if missing:
         return f"Routes that touch {_objects(missing)} answer 500."
     breaking = [d for d in head_diffs if d.severity is Severity.BREAKING]
@@ -87,8 +91,8 @@ def summary_and_symptom(state: str, *, recorded: str | None, rows: Sequence[str]
         return ("Half-initialised: a fresh install's first migration stopped after creating the "
                 "workspace tables (no users table, no revision recorded). Repair drops these "
                 "tables if they are empty, then initialises.",
-                "Login answers 500 (no users table), and every `alembic upgrade head` fails "
-                "with \"table workspaces already exists\".")
+                symptom + " Every `alembic upgrade head` fails with \"table workspaces "
+                "already exists\".")
     if state == "mixed":
         return (f"Mixed schema, no revision recorded: parts are at {where(highest)}, parts "
                 "already later (the backend's init_db run over an older database). Repair "
