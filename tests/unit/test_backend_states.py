@@ -1,42 +1,20 @@
-"""The builders of tests/backend_states.py against what the backend's real tooling
-produced in the lab (tests/data/backend_states/*.sql, dumps of sqlite_master)."""
+"""The builders of wsadmin.db.schema.backend_tooling against what the backend's real
+tooling produced in the lab (tests/data/backend_states/*.sql, dumps of sqlite_master)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests import backend_states as bs
+from wsadmin.db.schema import backend_tooling as bs
+from wsadmin.db.schema.shape import packaged_sql
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "backend_states"
-REPO = Path(__file__).resolve().parents[2]
 
 Master = tuple[dict[tuple[str, str], tuple[str, str | None]], str]
-
-
-def _find_sql_dir() -> Path | None:
-    # the schema package once merged; meanwhile an explicit folder or the shared copy
-    found = bs.default_sql_dir()
-    if found is not None:
-        return found
-    for candidate in (os.environ.get("WSADMIN_BACKEND_SCHEMA_SQL"),
-                      str(REPO.parent / "shared" / "backend-schema")):
-        if candidate and (Path(candidate) / "head.sql").is_file():
-            return Path(candidate)
-    return None
-
-
-@pytest.fixture(scope="module")
-def sql_dir() -> Path:
-    found = _find_sql_dir()
-    if found is None:
-        pytest.skip("no head.sql/legacy.sql: wsadmin/db/schema/sql/ absent and "
-                    "WSADMIN_BACKEND_SCHEMA_SQL unset")
-    return found
 
 
 def parse_dump(path: Path) -> Master:
@@ -68,16 +46,15 @@ def parse_dump(path: Path) -> Master:
     return objects, version
 
 
-CASES: dict[str, Callable[[Path, Path], object]] = {
-    "create_all": lambda p, d: bs.create_all(p, sql_dir=d),
-    "create_all_after_failed_upgrade":
-        lambda p, d: bs.create_all_after_failed_upgrade(p, sql_dir=d),
-    "half_install": lambda p, d: bs.half_install(p),
-    "stuck_at_001": lambda p, d: bs.stuck_at_001(p, sql_dir=d),
-    "noop_002_at_head": lambda p, d: bs.noop_002_at_head(p, sql_dir=d),
-    "init_db_over_legacy": lambda p, d: bs.init_db_over_legacy(p, bs.LAB_ROWS, sql_dir=d),
-    "init_db_over_half_install": lambda p, d: bs.init_db_over_half_install(p, sql_dir=d),
-    "stamped_head": lambda p, d: bs.stamped_head(p, sql_dir=d),
+CASES: dict[str, Callable[[Path], object]] = {
+    "create_all": bs.create_all,
+    "create_all_after_failed_upgrade": bs.create_all_after_failed_upgrade,
+    "half_install": bs.half_install,
+    "stuck_at_001": bs.stuck_at_001,
+    "noop_002_at_head": bs.noop_002_at_head,
+    "init_db_over_legacy": lambda p: bs.init_db_over_legacy(p, bs.LAB_ROWS),
+    "init_db_over_half_install": bs.init_db_over_half_install,
+    "stamped_head": bs.stamped_head,
 }
 
 
@@ -86,10 +63,9 @@ def test_every_dump_has_a_builder() -> None:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_builder_reproduces_the_backends_sqlite_master(case: str, sql_dir: Path,
-                                                       tmp_path: Path) -> None:
+def test_builder_reproduces_the_backends_sqlite_master(case: str, tmp_path: Path) -> None:
     db = tmp_path / "app_metadata.db"
-    CASES[case](db, sql_dir)
+    CASES[case](db)
     built_objects, built_version = bs.master(db)
     want_objects, want_version = parse_dump(DATA / f"{case}.sql")
     assert built_version == want_version
@@ -104,11 +80,11 @@ def test_dumps_tell_the_states_apart() -> None:
     assert len({repr(sorted(m[0].items())) + m[1] for m in masters.values()}) == len(CASES)
 
 
-def test_create_all_dump_is_head_sql(sql_dir: Path, tmp_path: Path) -> None:
+def test_create_all_dump_is_head_sql(tmp_path: Path) -> None:
     # the lab's create_all and the shared head.sql are the same shape
     db = tmp_path / "head.db"
     conn = sqlite3.connect(db)
-    conn.executescript((sql_dir / "head.sql").read_text(encoding="utf-8"))
+    conn.executescript(packaged_sql("head.sql"))
     conn.close()
     assert bs.master(db) == parse_dump(DATA / "create_all.sql")
 
@@ -121,41 +97,33 @@ def _one(db: Path, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def test_stuck_at_001_keeps_rows_with_null_new_columns(sql_dir: Path, tmp_path: Path) -> None:
+def test_stuck_at_001_keeps_rows_with_null_new_columns(tmp_path: Path) -> None:
     # as observed: 002's data moves rolled back, 001's columns NULL everywhere
-    db = bs.stuck_at_001(tmp_path / "a.db", sql_dir=sql_dir)
+    db = bs.stuck_at_001(tmp_path / "a.db")
     assert _one(db, "SELECT count(*) FROM workspaces") == [(0,)]
     assert _one(db, "SELECT id, current_workspace_id, email_verified FROM users ORDER BY id") == [
         (1, None, None), (2, None, None), (3, None, None)]
     assert _one(db, "SELECT count(*) FROM dashboards WHERE workspace_id IS NULL") == [(2,)]
 
 
-def test_noop_002_leaves_existing_users_light_themed_without_workspace(
-        sql_dir: Path, tmp_path: Path) -> None:
+def test_noop_002_leaves_existing_users_light_themed_without_workspace(tmp_path: Path) -> None:
     rows = {**bs.LAB_ROWS,
             "users": [{**u, "is_active": 0} for u in bs.LAB_ROWS["users"]]}
-    db = bs.noop_002_at_head(tmp_path / "a.db", rows, sql_dir=sql_dir)
+    db = bs.noop_002_at_head(tmp_path / "a.db", rows)
     # e73bf9fb92f4 adds theme_preference with a server default, 001 email_verified without
     assert _one(db, "SELECT DISTINCT theme_preference, email_verified, current_workspace_id,"
                     " custom_theme_colors FROM users") == [("light", None, None, None)]
     assert _one(db, "SELECT count(*) FROM workspaces") == [(0,)]
 
 
-def test_builders_refuse_states_the_backend_cannot_reach(sql_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_builders_refuse_states_the_backend_cannot_reach(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="noop_002_at_head"):
-        bs.stuck_at_001(tmp_path / "a.db", {}, sql_dir=sql_dir)
+        bs.stuck_at_001(tmp_path / "a.db", {})
     with pytest.raises(ValueError, match="stuck_at_001"):
-        bs.noop_002_at_head(tmp_path / "b.db", bs.LAB_ROWS, sql_dir=sql_dir)
+        bs.noop_002_at_head(tmp_path / "b.db", bs.LAB_ROWS)
 
 
-def test_builders_never_overwrite_a_database(sql_dir: Path, tmp_path: Path) -> None:
-    db = bs.create_all(tmp_path / "a.db", sql_dir=sql_dir)
+def test_builders_never_overwrite_a_database(tmp_path: Path) -> None:
+    db = bs.create_all(tmp_path / "a.db")
     with pytest.raises(FileExistsError):
-        bs.stamped_head(db, sql_dir=sql_dir)
-
-
-def test_missing_sql_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bs, "default_sql_dir", lambda: None)
-    with pytest.raises(FileNotFoundError, match="sql_dir"):
-        bs.create_all(tmp_path / "a.db")
+        bs.stamped_head(db)

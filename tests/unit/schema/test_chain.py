@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from tests.unit.schema import backend_tooling as bt
+from wsadmin.db.schema import backend_ddl as ddl
+from wsadmin.db.schema import backend_tooling as bt
 from wsadmin.db.schema import chain, render
 from wsadmin.db.schema.compare import Severity, compare, count
 from wsadmin.db.schema.shape import HEAD, LEGACY, read_shape
@@ -97,7 +98,7 @@ def _neither_breaking_nor_degraded(conn: sqlite3.Connection, rev_id: str) -> lis
 
 
 def test_the_backends_001_leaves_wsadmins_001_shape() -> None:
-    conn = bt.build(LEGACY, bt.BACKEND_001_TABLES, bt.BACKEND_001_COLUMNS)
+    conn = bt.build(LEGACY, ddl.REV_001_TABLES, ddl.REV_001_COLUMNS)
     assert _neither_breaking_nor_degraded(conn, "001") == []
     conn.close()
 
@@ -105,7 +106,7 @@ def test_the_backends_001_leaves_wsadmins_001_shape() -> None:
 def test_the_backends_later_revisions_leave_their_tables_and_columns_as_head_has_them() -> None:
     # On top of wsadmin's 002 shape, the backend's a87..head DDL gives everything of head
     # but charts.data_source_id, which the backend's chain never adds.
-    conn = bt.build(chain.shape_at("002"), *bt.BACKEND_AFTER_002)
+    conn = bt.build(chain.shape_at("002"), *ddl.REV_AFTER_002)
     diffs = compare(read_shape(conn), HEAD)
     assert [(d.severity, d.kind, d.table, d.column) for d in diffs if d.severity in (B, D)] == [
         (B, "missing_column", "charts", "data_source_id")]

@@ -1,5 +1,5 @@
 """One test per state of SCHEMA.md, with databases built from the shapes or as the
-backend's tooling leaves them (backend_tooling.py), plus the traps around each."""
+backend's tooling leaves them (wsadmin.db.schema.backend_tooling), plus the traps around each."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Protocol
 
 import pytest
 
-from tests.unit.schema import backend_tooling as bt
+from wsadmin.db.schema import backend_ddl as ddl
+from wsadmin.db.schema import backend_tooling as bt
 from wsadmin.db.schema import chain, render
 from wsadmin.db.schema.shape import HEAD, LEGACY, Shape
 from wsadmin.db.schema.states import Classification, Offer, State, classify
@@ -44,7 +45,7 @@ def make(conns: list[sqlite3.Connection]) -> Make:
 
 def backend_stuck_at_001(make: Make) -> sqlite3.Connection:
     """A legacy database after the backend's `alembic upgrade head` with an active user."""
-    return make(LEGACY, bt.BACKEND_001_TABLES, bt.BACKEND_001_COLUMNS, recorded=("001",))
+    return make(LEGACY, ddl.REV_001_TABLES, ddl.REV_001_COLUMNS, recorded=("001",))
 
 
 def test_empty(make: Make) -> None:
@@ -110,7 +111,7 @@ def test_stuck_at_001_as_the_backends_002_leaves_it(make: Make) -> None:
 
 def test_recorded_ahead_of_shape_by_the_backends_no_op_002(make: Make) -> None:
     # No active user: 002 returns early and the chain runs on to head.
-    conn = make(LEGACY, bt.BACKEND_001_TABLES, bt.BACKEND_001_COLUMNS, *bt.BACKEND_AFTER_002,
+    conn = make(LEGACY, ddl.REV_001_TABLES, ddl.REV_001_COLUMNS, *ddl.REV_AFTER_002,
                 recorded=(HEAD_REV,))
     result = classify(conn)
     assert (result.state, result.offer) == (State.RECORDED_AHEAD_OF_SHAPE, Offer.REPAIR)
@@ -137,14 +138,14 @@ def test_a_revision_recorded_on_an_empty_file_is_ahead_of_its_shape(make: Make) 
 
 
 def test_half_initialised_as_the_runbooks_fresh_install_leaves_it(make: Make) -> None:
-    result = classify(make(EMPTY_SHAPE, bt.BACKEND_001_TABLES, recorded=()))
+    result = classify(make(EMPTY_SHAPE, ddl.REV_001_TABLES, recorded=()))
     assert (result.state, result.offer) == (State.HALF_INITIALISED, Offer.REPAIR)
     assert "workspaces already exists" in result.symptom
 
 
 def test_init_db_over_a_half_initialised_database_gives_unversioned_head(make: Make) -> None:
-    conn = make(EMPTY_SHAPE, bt.BACKEND_001_TABLES, recorded=())
-    bt.create_all(conn)
+    conn = make(EMPTY_SHAPE, ddl.REV_001_TABLES, recorded=())
+    bt.run_create_all(conn)
     result = classify(conn)
     assert result.state is State.UNVERSIONED_HEAD
     assert result.breaking == () and result.degraded == ()
@@ -153,7 +154,7 @@ def test_init_db_over_a_half_initialised_database_gives_unversioned_head(make: M
 
 def test_mixed_is_init_db_over_a_legacy_database(make: Make) -> None:
     conn = make(LEGACY)
-    bt.create_all(conn)
+    bt.run_create_all(conn)
     result = classify(conn)
     assert (result.state, result.offer, result.highest_present) == (
         State.MIXED, Offer.REPAIR, chain.BASE)
@@ -248,7 +249,7 @@ def test_past_legacy_the_derived_tables_are_required(make: Make) -> None:
     # An old backend's database without `settings`, then the backend's 001: its chain
     # never creates `settings`, so 001's shape is not there; repair starts from legacy.
     shape = Shape(tuple(t for t in LEGACY.tables if t.name != "settings"))
-    result = classify(make(shape, bt.BACKEND_001_TABLES, bt.BACKEND_001_COLUMNS,
+    result = classify(make(shape, ddl.REV_001_TABLES, ddl.REV_001_COLUMNS,
                            recorded=("001",)))
     assert (result.state, result.highest_present) == (
         State.RECORDED_AHEAD_OF_SHAPE, chain.BASE)
