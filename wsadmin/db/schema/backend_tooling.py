@@ -110,9 +110,14 @@ def stamp(conn: sqlite3.Connection, *revisions: str) -> None:
                      [(r,) for r in revisions])
 
 
-def run_legacy_sql(conn: sqlite3.Connection) -> None:
-    """legacy.sql as written: the database before any revision."""
-    _run(conn, statements(packaged_sql("legacy.sql")))
+def run_legacy_sql(conn: sqlite3.Connection, *, tables: bool = True, indexes: bool = True
+                   ) -> None:
+    """legacy.sql as written: the database before any revision. legacy.sql creates its
+    indexes last, so a bulk load may run the tables, fill them, then the indexes."""
+    for stmt in statements(packaged_sql("legacy.sql")):
+        if (tables and stmt.startswith("CREATE TABLE")) or (
+                indexes and not stmt.startswith("CREATE TABLE")):
+            conn.execute(stmt)
 
 
 def run_create_all(conn: sqlite3.Connection) -> None:
