@@ -40,8 +40,14 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
+_ROLE: Final = {"users": [Fill("role", "?", ("viewer",))]}
+"""users.role is NOT NULL from legacy on; a NULL there (the backend's own 002 downgrade
+re-adds the column nullable) becomes the least privilege wherever a revision must
+rebuild users to make it NOT NULL again (002 step 6)."""
+
+
 def _ensure(conn: sqlite3.Connection, rev_id: str) -> None:
-    ensure_shape(conn, chain.shape_at(rev_id))
+    ensure_shape(conn, chain.shape_at(rev_id), _ROLE)
 
 
 def _upgrade_001(conn: sqlite3.Connection, rev_id: str) -> None:
@@ -75,9 +81,8 @@ def _upgrade_e73(conn: sqlite3.Connection, rev_id: str) -> None:
     columns = {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('users')")}
     # Existing users read 'light' only when the column is new (the backend's server
     # default did that); a column that exists keeps its values, NULLs included.
-    fills = {} if "theme_preference" in columns else {
-        "users": [Fill("theme_preference", "?", ("light",))]}
-    ensure_shape(conn, chain.shape_at(rev_id), fills)
+    theme = [] if "theme_preference" in columns else [Fill("theme_preference", "?", ("light",))]
+    ensure_shape(conn, chain.shape_at(rev_id), {"users": [*_ROLE["users"], *theme]})
 
 
 def _retreat(conn: sqlite3.Connection, rev_id: str) -> None:
