@@ -82,8 +82,10 @@ INACTIVE_ROWS: Rows = {**RICH_ROWS, "users": [
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """Autocommit, foreign keys off (as a migration runs); no fsync (test files only)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
     return conn
 
 

@@ -174,10 +174,12 @@ def _file(path: Path, *steps: Any, rows: Rows | None = None) -> Path:
     """A new file: legacy.sql + rows when the first step is `run_legacy_sql`, then steps."""
     conn = _open(path)
     try:
+        conn.execute("BEGIN")  # one commit, not one per row: the end state is the same
         for i, step in enumerate(steps):
             step(conn)
             if i == 0 and step is run_legacy_sql:
                 insert_rows(conn, rows or {})
+        conn.execute("COMMIT")
     finally:
         conn.close()
     return path

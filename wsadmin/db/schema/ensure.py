@@ -64,8 +64,11 @@ def _covered(index: Index, have: Table) -> bool:
         i.columns[:len(index.columns)] == index.columns and not i.partial for i in have.indexes)
 
 
-def create_missing_indexes(conn: sqlite3.Connection, want: Table) -> list[str]:
-    have = _read(conn, want.name)
+def create_missing_indexes(conn: sqlite3.Connection, want: Table,
+                           have: Table | None = None) -> list[str]:
+    """Create `want`'s indexes the table lacks (by key); `have`: the table as it is now,
+    read again when not given."""
+    have = have if have is not None else _read(conn, want.name)
     assert have is not None
     keys = {i.key for i in have.indexes}
     made: list[str] = []
@@ -99,7 +102,7 @@ def ensure_table(conn: sqlite3.Connection, want: Table, fills: Sequence[Fill] = 
         changed = sum(f.update(conn, want.name) for f in fills)
         if missing or changed:
             done = f"altered {want.name}"
-    made = create_missing_indexes(conn, want)
+    made = create_missing_indexes(conn, want, None if done else have)
     if made and not done:
         done = f"indexed {want.name}"
     return done
