@@ -147,10 +147,10 @@ def fill_users(conn: sqlite3.Connection, sizes: Sizes, password_hash: str, *,
     """Users 1..N. `registered`: as the backend's registration writes them (role admin,
     a personal workspace with the same id); else legacy roles and activity."""
     role = ("'admin'" if registered else
-            "CASE WHEN n.i = 1 OR n.i % 97 = 0 THEN 'admin' WHEN n.i % 1009 = 0 THEN "
+            "CASE WHEN n.i = 1 OR n.i % 97 = 0 THEN 'admin' WHEN n.i % 1009 = 3 THEN "
             "'superuser' WHEN n.i % 5 = 0 THEN 'editor' ELSE 'viewer' END")
     active = ("CASE WHEN n.i % 7 = 0 THEN NULL ELSE 0 END" if all_inactive else
-              "CASE WHEN n.i = 1 THEN 1 WHEN n.i % 50 = 0 THEN 0 WHEN n.i % 211 = 0 "
+              "CASE WHEN n.i = 1 THEN 1 WHEN n.i % 50 = 0 THEN 0 WHEN n.i % 211 = 7 "
               "THEN NULL ELSE 1 END")
     _insert(conn, "users", {
         "id": "n.i",
