@@ -196,3 +196,11 @@ def test_legacy_sql_is_what_base_means() -> None:
     assert compare(read_shape(conn), chain.shape_at(chain.BASE)) == []
     assert isinstance(read_shape(conn), Shape)
     conn.close()
+
+
+def test_001_on_an_empty_file_writes_legacy_sql_and_undoing_it_leaves_exactly_that(
+        tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    run(db, "up", "001")
+    run(db, "down", "001")
+    assert bt.master(db) == bt.master(bt.legacy(tmp_path / "b.db"))

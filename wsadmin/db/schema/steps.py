@@ -16,12 +16,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from wsadmin.db.errors import UnknownRevision
-from wsadmin.db.schema import chain, render
+from wsadmin.db.schema import chain
 from wsadmin.db.schema import default_workspace as dw
+from wsadmin.db.schema.backend_tooling import statements
 from wsadmin.db.schema.ensure import ensure_shape, retreat
 from wsadmin.db.schema.rebuild import Fill
 from wsadmin.db.schema.registration import timestamp
-from wsadmin.db.schema.shape import LEGACY
+from wsadmin.db.schema.shape import LEGACY, packaged_sql
 
 Step = Callable[[sqlite3.Connection, str], None]
 
@@ -52,13 +53,14 @@ def _ensure(conn: sqlite3.Connection, rev_id: str) -> None:
 
 def _upgrade_001(conn: sqlite3.Connection, rev_id: str) -> None:
     # On an empty database (or one an old backend made without some table) the
-    # original tables come first, as legacy.sql has them, so that undoing 001
-    # gives exactly legacy.sql's shape.
+    # original tables come first, in legacy.sql's own text, so that undoing 001
+    # gives exactly legacy.sql back.
     present = _tables(conn)
-    for table in LEGACY.tables:
-        if table.name not in present:
-            for stmt in render.create_statements(table):
-                conn.execute(stmt)
+    for stmt in statements(packaged_sql("legacy.sql")):
+        words = stmt.split()
+        table = words[2] if words[1] == "TABLE" else words[words.index("ON") + 1]
+        if table not in present and table in LEGACY:
+            conn.execute(stmt)
     _ensure(conn, rev_id)
 
 
