@@ -1,184 +1,82 @@
-"""A revision that raises half-way leaves the database logically identical (DESIGN rule 5).
+"""A revision that fails leaves the database identical (DESIGN.md rule 5).
 
-Two ways to fail mid-upgrade: a trigger injected into the database that aborts
-002's UPDATE of users, and a deliberately broken test revision `003` (in a
-temporary copy of migrations/) that changes schema and rows before raising.
+The broken revision comes from a COPY of migrations/ with one revision file
+edited to fail after doing its work, run through the real `alembic` command
+line with a copy of alembic.ini: nothing in wsadmin is patched.
 """
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.builders import dump, execute, make_at, make_legacy, user
-from wsadmin import cli
-from wsadmin.db import revisions
-from wsadmin.db.common.errors import MigrationFailed
-from wsadmin.db.inspect import State, inspect
-from wsadmin.db.migrate import pipeline
+from tests.migrations.support import REPO, STATES, alembic, dump
+from wsadmin.db.schema import backend_tooling as bt
 
-TRIGGER = ("CREATE TRIGGER boom BEFORE UPDATE ON users "
-           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;")
+BREAK = '''
 
-FAILING_003 = '''"""Broken on purpose: changes schema and rows, then raises.
-
-Test-only revision.
-"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = "003"
-down_revision = "002"
-branch_labels = None
-depends_on = None
-
-
-def upgrade():
-    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True),
-                    sa.Column("name", sa.String(32)))
-    op.execute("INSERT INTO tags (name) VALUES ('half-way')")
-    op.add_column("users", sa.Column("nickname", sa.String(32)))
-    op.execute("UPDATE users SET username = username || '-changed'")
-    op.execute("DELETE FROM dashboards WHERE id % 2 = 0")
-    with op.batch_alter_table("connections", recreate="always") as batch:
-        batch.alter_column("dialect", existing_type=sa.String(32), nullable=True)
-    op.execute("DROP INDEX ix_dashboards_workspace_id")
-    raise RuntimeError("revision 003 broke half-way")
-
-
-def downgrade():
-    pass
+def upgrade() -> None:
+    steps.upgrade(revision, op.get_bind())
+    raise RuntimeError("revision {rev} broke after doing its work")
 '''
 
 
-def rows(n: int) -> dict[str, list[dict[str, object]]]:
-    return {
-        "users": [user(i, f"user'{i}") for i in range(1, n + 1)],
-        "dashboards": [{"id": i, "owner_id": (i % n) + 1, "title": f"d{i}"}
-                       for i in range(1, 2 * n + 1)],
-        "connections": [{"id": 1, "owner_id": 1, "name": "c", "dialect": "postgresql",
-                         "url": "postgresql://u:secret@h/db"}],
-    }
-
-
-def master(db: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
-                            "ORDER BY type, name").fetchall()
-    finally:
-        conn.close()
-
-
-def assert_unchanged(db: Path, before: dict[str, object], schema: list[tuple[object, ...]],
-                     revision: str | None) -> None:
-    assert dump(db) == before
-    assert master(db) == schema
-    status = inspect(db)
-    assert status.current_revision == revision
-    assert status.state in (State.CURRENT, State.LEGACY)
-    assert not [n for _t, n, *_ in schema if str(n).startswith("_alembic_tmp_")]
-    assert not [r for r in master(db) if str(r[1]).startswith("_alembic_tmp_")]
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    finally:
-        conn.close()
-
-
-# --- an injected trigger aborts 002 -----------------------------------------------------
-
-@pytest.mark.parametrize("start", ["legacy", "001"])
-def test_trigger_abort_in_002_leaves_database_unchanged(tmp_path: Path, start: str) -> None:
-    db = tmp_path / "app_metadata.db"
-    make_legacy(db, **rows(5)) if start == "legacy" else make_at(db, "001", **rows(5))
-    execute(db, TRIGGER)
-    before, schema = dump(db), master(db)
-    with pytest.raises(MigrationFailed, match="002") as info:
-        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
-    assert "injected failure" in info.value.message
-    assert_unchanged(db, before, schema, None if start == "legacy" else "001")
-    # The backup taken before the attempt is still there, and still at the old revision.
-    backups = sorted((tmp_path / "bak").glob("*.bak"))
-    assert len(backups) == 1
-
-
-def test_trigger_abort_cli_exits_1_with_one_clear_line(tmp_path: Path) -> None:
-    db = make_at(tmp_path / "app_metadata.db", "001", **rows(3))
-    execute(db, TRIGGER)
-    before, schema = dump(db), master(db)
-    done = subprocess.run([sys.executable, "-m", "wsadmin", "upgrade", str(db), "--yes",
-                           "--backup-dir", str(tmp_path / "bak")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1, done.stderr
-    errors = [line for line in done.stderr.splitlines() if line.startswith("wsadmin: ")]
-    assert len(errors) == 1, done.stderr
-    assert errors[0].startswith("wsadmin: error: ")
-    assert "002" in errors[0] and "injected failure" in errors[0]
-    assert "Traceback" not in done.stderr
-    # Progress lines stay one line each: no SQLAlchemy "[SQL: ...]"/"[parameters: ...]" dump.
-    assert "[SQL:" not in done.stderr and "parameters" not in done.stderr
-    assert all(line.startswith(("  [", "wsadmin: ")) for line in done.stderr.splitlines())
-    assert_unchanged(db, before, schema, "001")
-
-
-# --- a broken revision 003 -------------------------------------------------------------
-
-@pytest.fixture
-def broken_003(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A copy of the shipped migrations plus a failing `003`, used as THE migrations."""
-    copy = tmp_path / "migrations"
-    shutil.copytree(revisions.migrations_dir(), copy,
+def broken_copy(tmp_path: Path, rev: str) -> Path:
+    """alembic.ini and migrations/ copied beside each other, revision `rev` failing."""
+    root = tmp_path / "tool"
+    shutil.copytree(REPO / "migrations", root / "migrations",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "003_broken.py").write_text(FAILING_003, encoding="utf-8")
-    monkeypatch.setattr(revisions, "migrations_dir", lambda: copy)
-    revisions.chain.cache_clear()
-    try:
-        assert revisions.head() == "003"
-        yield copy
-    finally:
-        revisions.chain.cache_clear()
+    shutil.copy(REPO / "alembic.ini", root / "alembic.ini")
+    (target,) = [p for p in (root / "migrations" / "versions").glob("*.py")
+                 if p.name.startswith(f"{rev}_")]
+    text = target.read_text(encoding="utf-8")
+    original = "\n\ndef upgrade() -> None:\n    steps.upgrade(revision, op.get_bind())\n"
+    assert original in text
+    target.write_text(text.replace(original, BREAK.format(rev=rev)), encoding="utf-8")
+    return root / "alembic.ini"
 
 
-@pytest.mark.parametrize("start", ["legacy", "001", "002"])
-def test_broken_revision_leaves_database_unchanged(tmp_path: Path, broken_003: Path,
-                                                   start: str) -> None:
-    db = tmp_path / "app_metadata.db"
-    make_legacy(db, **rows(6)) if start == "legacy" else make_at(db, start, **rows(6))
-    before, schema = dump(db), master(db)
-    with pytest.raises(MigrationFailed, match="003") as info:
-        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
-    assert "broke half-way" in info.value.message
-    assert_unchanged(db, before, schema, None if start == "legacy" else start)
+@pytest.mark.parametrize("state, rev", [
+    ("legacy", "002"),                      # after the default workspace and rebuilds
+    ("stuck_at_001_backend", "a87f1e87be87"),  # after 002 ran in the same command
+    ("mixed", "001"),
+    ("at_e73bf9fb92f4", "20251109220344"),
+])
+def test_a_failing_revision_leaves_the_database_identical(state: str, rev: str,
+                                                          tmp_path: Path) -> None:
+    folder = tmp_path / "db"
+    folder.mkdir()
+    db = folder / "app_metadata.db"
+    STATES[state][0](db)
+    before = dump(db)
+    ini = broken_copy(tmp_path, rev)
+    done = alembic(folder, "upgrade", "head", ini=ini, check=False)
+    assert done.returncode != 0 and f"revision {rev} broke" in done.stderr
+    assert dump(db) == before
+    assert not [p for p in folder.iterdir() if p.name != "app_metadata.db"]  # no journal left
 
 
-def test_broken_revision_through_the_cli(tmp_path: Path, broken_003: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    db = make_at(tmp_path / "app_metadata.db", "002", **rows(4))
-    before, schema = dump(db), master(db)
-    code = cli.main(["upgrade", str(db), "--yes", "--backup-dir", str(tmp_path / "bak")])
-    err = capsys.readouterr().err
-    assert code == 1
-    errors = [line for line in err.splitlines() if line.startswith("wsadmin: ")]
-    assert errors == [line for line in errors if line.startswith("wsadmin: error: ")]
-    assert len(errors) == 1 and "003" in errors[0]
-    assert "Traceback" not in err
-    assert_unchanged(db, before, schema, "002")
+def test_the_unbroken_copy_works(tmp_path: Path) -> None:
+    # The copy itself is sound: only the edit makes the runs above fail.
+    folder = tmp_path / "db"
+    folder.mkdir()
+    STATES["legacy"][0](folder / "app_metadata.db")
+    root = tmp_path / "tool"
+    shutil.copytree(REPO / "migrations", root / "migrations",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "alembic.ini", root / "alembic.ini")
+    alembic(folder, "upgrade", "head", ini=root / "alembic.ini")
+    assert alembic(folder, "current", ini=root / "alembic.ini").stdout.strip() == \
+        "20251109220344 (head)"
 
 
-def test_broken_revision_then_a_good_upgrade_still_works(tmp_path: Path,
-                                                         broken_003: Path) -> None:
-    """The failed attempt leaves no lock, journal or leftover behind."""
-    db = make_at(tmp_path / "app_metadata.db", "001", **rows(3))
-    with pytest.raises(MigrationFailed):
-        pipeline.run(db, "upgrade", "head", backup_dir=tmp_path / "bak")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["app_metadata.db", "bak", "migrations"]
-    pipeline.run(db, "upgrade", "002", backup_dir=tmp_path / "bak")
-    assert inspect(db).current_revision == "002"
+def test_002_refusing_rows_without_any_user_changes_nothing(tmp_path: Path) -> None:
+    db = bt.legacy(tmp_path / "app_metadata.db", {"dashboards": [
+        {"id": 1, "name": "d", "layout": "{}", "created_by": 4}]})
+    before = dump(db)
+    done = alembic(tmp_path, "upgrade", "head", check=False)
+    assert done.returncode != 0
+    assert "1 rows have no workspace (1 dashboards)" in done.stderr
+    assert dump(db) == before

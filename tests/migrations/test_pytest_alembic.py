@@ -1,11 +1,11 @@
 """pytest-alembic's built-in tests against our alembic.ini and env.py (DESIGN: a peer's suite).
 
 Single head, upgrade from an empty database, and up/down consistency through
-every revision. Model/DDL matching does not apply: the schema is the contract's
-SQL, there are no SQLAlchemy models. The experimental
+every revision. Model/DDL matching does not apply: the shapes are data
+(wsadmin.db.schema), there are no SQLAlchemy models. The experimental
 `test_downgrade_leaves_no_trace` does not run on SQLAlchemy 2.1 (its wrapping
-connection fails SQLAlchemy's has_table type check); our own round-trip tests
-(test_roundtrip_property, test_runbook) cover that ground.
+connection fails SQLAlchemy's has_table type check); our own tests
+(test_downgrades, test_roundtrip_property) cover that ground.
 """
 
 from __future__ import annotations
