@@ -32,10 +32,9 @@ from wsadmin.db.backup.partials import clean_stale_partials, partial_files
 from wsadmin.db.backup.verify import verify_backup
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import Refused, WsadminError
-from wsadmin.db.inspect import recorded_revisions
 from wsadmin.db.sqlite.connect import connect_ro
 from wsadmin.db.sqlite.files import check_file
-from wsadmin.db.sqlite.introspect import table_names
+from wsadmin.db.sqlite.introspect import alembic_revisions
 
 RUNBOOK_SUFFIX: Final = ".backup"
 KIND_WSADMIN, KIND_RUNBOOK, KIND_OTHER = "wsadmin", "runbook", "other"
@@ -123,7 +122,7 @@ def _read_revision(path: Path) -> tuple[bool, str | None, list[str]]:
             return True, None, []
         conn = connect_ro(path, immutable=True)
         try:
-            revs = recorded_revisions(conn, table_names(conn))
+            revs = alembic_revisions(conn)
         finally:
             conn.close()
     except WsadminError as exc:

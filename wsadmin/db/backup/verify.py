@@ -20,10 +20,9 @@ from wsadmin.db.common.errors import (
     WsadminError,
 )
 from wsadmin.db.common.progress import Cancelled, CancelToken
-from wsadmin.db.inspect import count_rows, recorded_revisions
 from wsadmin.db.sqlite.connect import connect_ro
 from wsadmin.db.sqlite.files import check_file
-from wsadmin.db.sqlite.introspect import table_names
+from wsadmin.db.sqlite.introspect import alembic_revisions, quote_ident, table_names
 
 
 @dataclass(frozen=True)
@@ -43,18 +42,13 @@ class Verification:
 
 
 def take_snapshot(conn: sqlite3.Connection) -> Snapshot:
+    """Every table and its row count (leftovers and alembic_version included), and the
+    recorded revision: what a backup is verified against."""
     tables = table_names(conn)
-    revs = recorded_revisions(conn, tables)
-    return Snapshot(revs[0] if len(revs) == 1 else None, tables, _all_counts(conn, tables))
-
-
-def _all_counts(conn: sqlite3.Connection, tables: list[str]) -> dict[str, int]:
-    counts = count_rows(conn, tables)
-    for t in tables:
-        if t not in counts:
-            quoted = '"' + t.replace('"', '""') + '"'
-            counts[t] = int(conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0])
-    return dict(sorted(counts.items()))
+    revs = alembic_revisions(conn)
+    counts = {t: int(conn.execute(f"SELECT COUNT(*) FROM {quote_ident(t)}").fetchone()[0])
+              for t in sorted(tables)}
+    return Snapshot(revs[0] if len(revs) == 1 else None, tables, counts)
 
 
 def sha256_file(path: Path, chunk: int = 4 << 20, cancel: CancelToken | None = None) -> str:

@@ -184,6 +184,26 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
     return None
 
 
+class InUse(Refused):
+    """Another program has the database open (preflight; --force overrides it)."""
+
+    hint = "stop the backend (or close that program) first; --force ignores this"
+
+
+class NotEnoughSpace(DiskFull):
+    """Preflight: less free disk than a backup-then-change needs."""
+
+    hint = "free some disk space; nothing was changed"
+
+
+class WrongAction(Refused):
+    """The database is in a state another command handles (adopt, repair, init...)."""
+
+
+class LeftoverTables(HalfUpgraded):
+    """`_alembic_tmp_*` tables of an interrupted rebuild are in the way."""
+
+
 class BackupBusy(DatabaseLocked, BackupFailed):
     """The database stayed locked by another program past the backup's wait."""
 

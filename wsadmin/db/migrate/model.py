@@ -9,8 +9,10 @@ from typing import Any
 
 from wsadmin.db.backup.manifest import BackupInfo
 from wsadmin.db.common.errors import (
+    InUse,
     MigrationFailed,
     NotRestored,
+    WsadminError,
 )
 from wsadmin.db.common.text import printable
 
@@ -19,13 +21,29 @@ DISK_FACTOR = 2
 
 @dataclass(frozen=True)
 class Finding:
-    """Something preflight found. `blocking` findings stop the run (exit 2)."""
+    """Something preflight found. A finding with an `error` (the WsadminError class the
+    refusal raises) blocks the run (exit 2); one without is a note."""
 
-    code: str        # "unknown_revision", "leftovers", "disk", "in_use", "hot_journal", ...
+    error: type[WsadminError] | None
     message: str
-    blocking: bool
     hint: str = ""
-    forceable: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        return self.error is not None
+
+    @property
+    def forceable(self) -> bool:
+        """--force overrides only another program holding the database."""
+        return self.error is not None and issubclass(self.error, InUse)
+
+    @property
+    def kind(self) -> str:
+        return self.error.__name__ if self.error is not None else "note"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message, "hint": self.hint,
+                "blocking": self.blocking, "forceable": self.forceable}
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,7 @@ class Plan:
     free_bytes: int | None
     journal_mode: str | None
     findings: list[Finding] = field(default_factory=list)
+    state: str = ""
 
     @property
     def can_run(self) -> bool:
@@ -57,6 +76,7 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["findings"] = [f.to_json() for f in self.findings]
         data["can_run"] = self.can_run
         return data
 
@@ -91,7 +111,8 @@ class Plan:
 class PipelineResult:
     database: str
     action: str
-    # upgraded | downgraded | nothing-to-do | failed-unchanged | failed-restored
+    # upgraded | downgraded | adopted | repaired | initialised | nothing-to-do
+    # | failed-unchanged | failed-restored | failed-not-restored
     outcome: str
     from_revision: str | None
     to_revision: str | None
@@ -104,12 +125,18 @@ class PipelineResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in ("upgraded", "downgraded", "nothing-to-do")
+        return not self.outcome.startswith("failed")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["backup"] = self.backup.path if self.backup else None
+        data["findings"] = [f.to_json() for f in self.findings]
         return data
+
+
+# What each action is called once done, and the verb of its plan.
+DONE = {"upgrade": "upgraded", "downgrade": "downgraded", "adopt": "adopted",
+        "repair": "repaired", "init": "initialised"}
 
 
 class PipelineFailed(MigrationFailed):

@@ -1,16 +1,21 @@
-"""Backup-then-change: the one-button pipeline.
+"""Backup-then-change: the one-button pipeline for upgrade, downgrade, adopt, repair
+and init.
 
-    preflight -> lock -> backup -> verify -> upgrade:... -> post-verify -> commit
-              -> after-commit check -> release   (on failure: rolled back, or restored)
+    preflight -> lock -> backup -> verify -> [adopt | repair] -> revisions...
+              -> post-verify -> commit -> after-commit check -> release
+              (on failure: rolled back, or restored from the backup)
 
 DESIGN.md rules 5 and 7. One connection takes the database's write lock
 before the backup and keeps it until the outcome is known: the backup is
-copied through it, the revisions run on it in one transaction, the
-post-verification (revision, quick_check, foreign_key_check no worse than
-the backup's, no table losing rows the revisions do not document losing)
-runs inside that transaction, and a failure after the commit restores the
-backup through it too. Nothing another program commits can fall in between.
+copied through it, adopt's or repair's own steps and the revisions run on it
+in ONE transaction, the post-verification (verify_change.py) runs inside that
+transaction, and a failure after the commit restores the backup through it
+too. Nothing another program commits can fall in between.
+
+`init` of a missing file creates it first and has no backup to take: on
+failure the file it created is removed again.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,93 +28,30 @@ from wsadmin.db.backup.manifest import BackupInfo
 from wsadmin.db.backup.restore import compare, restore_into, settle_after_failed_copy
 from wsadmin.db.backup.verify import Snapshot, take_snapshot
 from wsadmin.db.common import audit
-from wsadmin.db.common.errors import (
-    DiskFull,
-    DiskIOError,
-    MigrationFailed,
-    WsadminError,
-    classify_sqlite_error,
-)
+from wsadmin.db.common.errors import MigrationFailed, WsadminError, classify_sqlite_error
 from wsadmin.db.common.interrupts import InterruptLatch, held_interrupts
 from wsadmin.db.common.progress import CancelToken, ProgressCallback, Reporter, Step, StepState
-from wsadmin.db.contract import ALEMBIC_TMP_PREFIX
-from wsadmin.db.inspect import Status, inspect
-from wsadmin.db.migrate.model import (
-    DISK_FACTOR,
-    PipelineFailed,
-    PipelineNotRestored,
-    PipelineResult,
-)
-from wsadmin.db.migrate.preflight import _audit_refused, _Preflight, _refusal, preflight
+from wsadmin.db.migrate import prepare
+from wsadmin.db.migrate.model import DONE, PipelineFailed, PipelineNotRestored, PipelineResult
+from wsadmin.db.migrate.preflight import Preflight, audit_refusal, preflight, refusal_of
 from wsadmin.db.migrate.runner import run_alembic
-from wsadmin.db.sqlite.connect import translated_errors
-from wsadmin.db.sqlite.files import free_bytes
-from wsadmin.db.sqlite.integrity import (
-    foreign_key_problems,
-    foreign_key_problems_of_file,
-    quick_check,
+from wsadmin.db.migrate.verify_change import (
+    allowed_losses,
+    failure_reason,
+    post_checks,
+    post_commit_problems,
 )
-from wsadmin.db.sqlite.introspect import quote_ident, table_names
+from wsadmin.db.schema.status import Status, inspect
+from wsadmin.db.sqlite.connect import connect_rw, translated_errors
+from wsadmin.db.sqlite.integrity import foreign_key_problems_of_file, quick_check
 from wsadmin.db.sqlite.lock import hold_write_lock
 
-# ---------------------------------------------------------------- the run
-
-
-def allowed_losses(conn: sqlite3.Connection, action: str, steps: list[str]
-                   ) -> dict[str, int | None]:
-    """Rows each table may lose by `steps` as documented (None: the table goes away)."""
-    if action == "upgrade":
-        return {}
-    from wsadmin.db.downgrade_costs import downgrade_cost
-
-    allowed: dict[str, int | None] = {}
-    for rev in steps:
-        cost = downgrade_cost(conn, rev)
-        for table, n in cost.deleted_rows.items():
-            prev = allowed.get(table, 0)
-            allowed[table] = None if n is None or prev is None else prev + n
-    return allowed
-
-
-def post_checks(conn: sqlite3.Connection, goal: str | None, before: Snapshot,
-                fk_before: dict[str, int], losses: dict[str, int | None]) -> list[str]:
-    """Post-verification on the migration connection (inside or after the transaction)."""
-    problems: list[str] = []
-    tables = table_names(conn)
-    if "alembic_version" in tables:
-        revs = [str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
-    else:
-        revs = []
-    rev = revs[0] if len(revs) == 1 else None
-    if rev != goal:
-        problems.append(f"the revision is {rev or 'none'} instead of {goal or 'none'}")
-    leftovers = [t for t in tables if t.startswith(ALEMBIC_TMP_PREFIX)]
-    if leftovers:
-        problems.append("leftover tables: " + ", ".join(leftovers))
-    problems += [f"quick_check: {p}" for p in quick_check(conn)[:5]]
-    fk_after = foreign_key_problems(conn)
-    for table, n in fk_after.items():
-        if n > fk_before.get(table, 0):
-            problems.append(f"foreign_key_check: {table} has {n} broken references "
-                            f"(before: {fk_before.get(table, 0)})")
-    for table, n in before.counts.items():
-        allowed = losses.get(table, 0)
-        if table not in tables:
-            if allowed is None or table == "alembic_version" or table.startswith(
-                    ALEMBIC_TMP_PREFIX):
-                continue
-            problems.append(f"table {table} is gone")
-            continue
-        got = int(conn.execute(f"SELECT COUNT(*) FROM {quote_ident(table)}").fetchone()[0])
-        if table != "alembic_version" and allowed is not None and got < n - allowed:
-            problems.append(f"{table} lost {n - got} rows (expected at most {allowed})")
-    return problems
+_NOTHING = Snapshot(None, [], {})
 
 
 def run(db: str | Path, action: str = "upgrade", target: str | None = "head", *,
         progress: ProgressCallback | None = None, backup_dir: str | Path | None = None,
-        force: bool = False, clean_leftovers: bool = False,
-        cancel: CancelToken | None = None) -> PipelineResult:
+        force: bool = False, cancel: CancelToken | None = None) -> PipelineResult:
     """Backup-then-change. Returns on success; raises PipelineFailed (exit 1) when the
     change failed after the backup (database as before), PipelineNotRestored (exit
     4) when it failed and the backup could not be put back, and WsadminError (exit 2)
@@ -118,65 +60,68 @@ def run(db: str | Path, action: str = "upgrade", target: str | None = "head", *,
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
     with reporter.step("preflight", "Check the database can be changed safely") as step:
-        pf = preflight(path, action, target, backup_dir=backup_dir,
-                       clean_leftovers=clean_leftovers)
+        pf = preflight(path, action, target, backup_dir=backup_dir)
         blocking = [f for f in pf.findings if f.blocking and not (force and f.forceable)]
         if blocking:
-            _audit_refused(path, action, pf, blocking)
-            raise _refusal(blocking)
+            status = pf.status
+            audit_refusal(path, action, status.current_revision if status else None, pf.goal,
+                          blocking)
+            raise refusal_of(blocking)
         step.detail = "; ".join(f.message for f in pf.findings) or "ok"
     status = pf.status
-    assert status is not None
-    if not pf.revisions:
+    if status is not None and not pf.revisions and action not in ("adopt", "repair", "init"):
         return PipelineResult(str(path), action, "nothing-to-do", status.current_revision,
                               status.current_revision, [], None, status.counts, status.counts,
                               pf.findings, f"already at {status.current_revision or 'legacy'}")
     cancel.raise_if_cancelled()
-    return _Runner(path, action, pf, reporter, progress, backup_dir, cancel,
-                   clean_leftovers).run()
+    return _Runner(path, action, pf, reporter, progress, backup_dir, cancel).run()
 
 
 class _Runner:
     """One backup-then-change, all on the one connection that holds the write lock."""
 
-    def __init__(self, path: Path, action: str, pf: _Preflight, reporter: Reporter,
+    def __init__(self, path: Path, action: str, pf: Preflight, reporter: Reporter,
                  progress: ProgressCallback | None, backup_dir: str | Path | None,
-                 cancel: CancelToken, clean: bool) -> None:
+                 cancel: CancelToken) -> None:
         self.path, self.action, self.pf = path, action, pf
-        assert pf.status is not None
-        self.status: Status = pf.status
+        self.status: Status | None = pf.status
         self.reporter, self.progress = reporter, progress
-        self.backup_dir, self.cancel, self.clean = backup_dir, cancel, clean
+        self.backup_dir, self.cancel = backup_dir, cancel
         self.conn: sqlite3.Connection | None = None
         self.backup: BackupInfo | None = None
+        self.created = False            # init made the file: remove it on failure
         self.committed = False
         self.fk_before: Future[dict[str, int]] | None = None
-        self.losses: dict[str, int | None] = {}
+        self.dropped = prepare.tables_repair_drops(pf.status) if (
+            action == "repair" and pf.status is not None) else []
         # From just before COMMIT until the outcome is audited, Ctrl-C is held.
         self.held = contextlib.ExitStack()
         self.latch: InterruptLatch | None = None
         self.intent: audit.Intent | None = None
 
-    # The steps ---------------------------------------------------------
+    @property
+    def from_revision(self) -> str | None:
+        return self.status.current_revision if self.status else None
+
     def run(self) -> PipelineResult:
-        self.intent = audit.begin(self.action, self.path,
-                                  from_revision=self.status.current_revision,
+        self.intent = audit.begin(self.action, self.path, from_revision=self.from_revision,
                                   to_revision=self.pf.goal, revisions=list(self.pf.revisions))
         with ThreadPoolExecutor(max_workers=1) as pool, self.held:
             try:
                 self._lock_and_back_up(pool)
             except BaseException as exc:
                 self._close()
+                self._remove_created()
                 self.intent.done("refused" if isinstance(exc, WsadminError) else "cancelled",
                                  message=failure_reason(exc, self.path))
                 raise
             try:
-                if self.clean:
-                    self._clean_leftovers()
                 self.cancel.raise_if_cancelled()
                 self._change()
                 self.committed = True
-                self._after_commit_check()
+                problems = post_commit_problems(self._conn(), self.pf.goal)
+                if problems:
+                    raise MigrationFailed("after commit: " + "; ".join(problems))
             except BaseException as exc:
                 return self._failed(exc)
             finally:
@@ -184,84 +129,105 @@ class _Runner:
             return self._succeeded()
 
     def _lock_and_back_up(self, pool: ThreadPoolExecutor) -> None:
+        if self.status is None:
+            with self.reporter.step("init", "Create the database file") as step:
+                with translated_errors(self.path, "create"):
+                    connect_rw(self.path, create=True).close()
+                self.created = True
+                step.detail = str(self.path)
         with self.reporter.step("lock", "Lock the database against other writers") as step:
             self.conn = hold_write_lock(self.path)
             step.detail = "other programs can still read; their writes wait"
+        if self.created:
+            return          # a new file: nothing to back up
         self.backup = create_backup(self.path, self.backup_dir, progress=self.progress,
                                     cancel=self.cancel, connection=self.conn)
         # The backup is the exact state before the change: its foreign-key problems
         # are the baseline, counted on the copy while the change runs.
         self.fk_before = pool.submit(foreign_key_problems_of_file, Path(self.backup.path))
 
-    def _clean_leftovers(self) -> None:
-        conn = self._conn()
-        with self.reporter.step("clean", "Drop the leftover tables of an interrupted migration"
-                                ) as step:
-            names = [t for t in table_names(conn) if t.startswith(ALEMBIC_TMP_PREFIX)]
-            with translated_errors(self.path, "clean"):
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for name in names:
-                        conn.execute(f"DROP TABLE {quote_ident(name)}")
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            step.detail = ", ".join(names)
+    def _before(self) -> Snapshot:
+        if self.backup is None:
+            return _NOTHING
+        return Snapshot(self.backup.revision, list(self.backup.tables),
+                        dict(self.backup.counts))
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """adopt's and repair's own steps, inside the change's transaction."""
+        if self.action == "adopt":
+            with self.reporter.step("adopt", "Record head: the schema is already the "
+                                    "backend's") as step:
+                step.detail = prepare.adopt(conn)
+        elif self.action == "repair":
+            assert self.status is not None
+            with self.reporter.step("repair", "Record the revision the schema is really at"
+                                    ) as step:
+                step.detail = prepare.repair(conn, self.status)
 
     def _change(self) -> None:
         conn = self._conn()
-        before = _snapshot(self.backup)
-        self.losses = allowed_losses(conn, self.action, self.pf.revisions)
-        last = f"{self.action}:{self.pf.revisions[-1]}"
+        before = self._before()
+        losses = allowed_losses(conn, self.action, self.pf.revisions, self.dropped)
+        run_as = "downgrade" if self.action == "downgrade" else "upgrade"
+
+        def verify_then_hold() -> None:
+            # Still inside the change's transaction: verify before COMMIT.
+            self._post_verify(conn, before, losses)
+            self.latch = self.held.enter_context(held_interrupts())
+
+        if not self.pf.revisions:           # adopt: no revision runs
+            with translated_errors(self.path, self.action):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._prepare(conn)
+                    verify_then_hold()
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            return
+        last = f"{run_as}:{self.pf.revisions[-1]}"
         outer = self.progress
 
         def gate(step: Step) -> None:
-            if outer is not None and step.id != f"{self.action}:?":
+            if outer is not None and step.id != f"{run_as}:?":
                 outer(step)
             if step.id == last and step.state is StepState.DONE:
-                # Still inside the migration's transaction: verify before COMMIT.
-                self._post_verify(conn, before)
-                self.latch = self.held.enter_context(held_interrupts())
+                verify_then_hold()
 
-        run_alembic(self.path, self.action, self.pf.goal, list(self.pf.revisions), gate,
-                    connection=conn)
+        run_alembic(self.path, run_as, self.pf.goal, list(self.pf.revisions), gate,
+                    connection=conn, prepare=self._prepare)
 
-    def _post_verify(self, conn: sqlite3.Connection, before: Snapshot) -> None:
+    def _post_verify(self, conn: sqlite3.Connection, before: Snapshot,
+                     losses: dict[str, int | None]) -> None:
         with self.reporter.step("post-verify", "Verify the result before committing") as step:
-            assert self.fk_before is not None
+            fk_before = self.fk_before.result() if self.fk_before is not None else {}
             try:
-                problems = post_checks(conn, self.pf.goal, before, self.fk_before.result(),
-                                       self.losses)
+                problems = post_checks(conn, self.pf.goal, before, fk_before, losses,
+                                       built=self.action != "adopt")
             except sqlite3.Error as exc:
                 known = classify_sqlite_error(exc, self.path, "verify")
                 raise known or exc from exc
             if problems:
                 raise MigrationFailed(f"post-verification of the {self.action} failed: "
                                       + "; ".join(problems[:5]))
-            step.detail = "revision, quick_check, foreign keys and row counts ok"
-
-    def _after_commit_check(self) -> None:
-        """After COMMIT (the lock still held): the database shows the new revision."""
-        problems = post_commit_problems(self._conn(), self.pf.goal)
-        if problems:
-            raise MigrationFailed("after commit: " + "; ".join(problems))
+            step.detail = "revision, schema, quick_check, foreign keys and row counts ok"
 
     # Outcomes ---------------------------------------------------------
     def _succeeded(self) -> PipelineResult:
         after = inspect(self.path)
-        outcome = "upgraded" if self.action == "upgrade" else "downgraded"
-        message = (f"{self.action}d {self.path}: {self.status.current_revision or 'legacy'} "
-                   f"-> {self.pf.goal or 'legacy'}")
+        message = (f"{DONE[self.action]} {self.path}: {self.from_revision or 'legacy'} -> "
+                   f"{self.pf.goal or 'legacy'}")
         if self.latch is not None and self.latch.interrupted:
             message += " (Ctrl-C came after the commit: the change is complete)"
-        result = PipelineResult(str(self.path), self.action, outcome,
-                                self.status.current_revision, self.pf.goal,
-                                list(self.pf.revisions), self.backup, dict(self.status.counts),
-                                dict(after.counts), self.pf.findings, message)
+        counts_before = dict(self.status.counts) if self.status else {}
+        result = PipelineResult(str(self.path), self.action, DONE[self.action],
+                                self.from_revision, self.pf.goal, list(self.pf.revisions),
+                                self.backup, counts_before, dict(after.counts),
+                                self.pf.findings, message)
         assert self.intent is not None
-        self.intent.done("ok", from_revision=self.status.current_revision,
-                         to_revision=self.pf.goal,
+        self.intent.done("ok", from_revision=self.from_revision, to_revision=self.pf.goal,
                          backup=self.backup.path if self.backup else None,
                          counts_before=result.counts_before, counts_after=result.counts_after)
         return result
@@ -269,33 +235,41 @@ class _Runner:
     def _failed(self, exc: BaseException) -> PipelineResult:
         # Whatever comes now (a rollback check, a restore) must not be cut short.
         latch = self.latch or self.held.enter_context(held_interrupts())
-        assert self.backup is not None and self.intent is not None
+        assert self.intent is not None
         conn = self._conn()
         with contextlib.suppress(sqlite3.Error):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
         reason = failure_reason(exc, self.path)
-        expected = _snapshot(self.backup)
+        counts = dict(self.status.counts) if self.status else {}
         base = PipelineResult(str(self.path), self.action, "failed-unchanged",
-                              self.status.current_revision, self.pf.goal, [], self.backup,
-                              dict(self.status.counts), dict(self.status.counts), self.pf.findings)
+                              self.from_revision, self.pf.goal, [], self.backup, counts, counts,
+                              self.pf.findings)
         interrupted = isinstance(exc, KeyboardInterrupt) or latch.interrupted
-        if not (self.committed or self.clean or _differs(conn, expected)):
-            base.message = (f"the {self.action} {'was interrupted' if interrupted else 'failed'}"
-                            f"{'' if interrupted else ': ' + reason}. It was rolled back: your "
-                            "database is unchanged")
-            self.intent.done("failed-unchanged", backup=self.backup.path, message=reason)
+        created = self.created
+        if created:
+            self._close()
+            self._remove_created()
+        if created or not (self.committed or _differs(conn, self._before())):
+            what = "was interrupted" if interrupted else "failed: " + reason
+            base.message = (f"the {self.action} {what}. It was rolled back: "
+                            + ("the new file was removed" if created
+                               else "your database is unchanged"))
+            self.intent.done("failed-unchanged", backup=self.backup.path if self.backup
+                             else None, message=reason)
             if isinstance(exc, KeyboardInterrupt):
                 raise KeyboardInterrupt(base.message) from exc
-            raise PipelineFailed(base.message, base, f"the backup {self.backup.path} is kept; "
-                                 "run with --debug for details") from exc
+            kept = f"the backup {self.backup.path} is kept; " if self.backup else ""
+            raise PipelineFailed(base.message, base, kept + "run with --debug for details"
+                                 ) from exc
+        assert self.backup is not None
         try:
             with self.reporter.step("restore", "Restore the backup") as step:
-                restore_into(conn, self.path, Path(self.backup.path), expected)
+                restore_into(conn, self.path, Path(self.backup.path), self._before())
                 step.detail = f"restored from {self.backup.path}"
         except BaseException as rexc:
             self._close()
-            state = settle_after_failed_copy(self.path, expected)
+            state = settle_after_failed_copy(self.path, self._before())
             why = rexc.message if isinstance(rexc, WsadminError) else str(rexc)
             base.outcome = "failed-not-restored"
             base.message = (f"the {self.action} failed ({reason}) and restoring the backup "
@@ -310,9 +284,16 @@ class _Runner:
         base.outcome = "failed-restored"
         base.message = (f"the {self.action} failed: {reason}. Your database was restored "
                         f"from {self.backup.path}")
-        self.intent.done("failed-restored", from_revision=self.status.current_revision,
+        self.intent.done("failed-restored", from_revision=self.from_revision,
                          to_revision=self.pf.goal, backup=self.backup.path, message=reason)
         raise PipelineFailed(base.message, base, "run with --debug for details") from exc
+
+    def _remove_created(self) -> None:
+        if self.created:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    self.path.with_name(self.path.name + suffix).unlink()
+            self.created = False
 
     def _conn(self) -> sqlite3.Connection:
         assert self.conn is not None
@@ -327,43 +308,11 @@ class _Runner:
             self.conn = None
 
 
-def _differs(conn: sqlite3.Connection, expected: Snapshot) -> bool:
+def _differs(conn: sqlite3.Connection | None, expected: Snapshot) -> bool:
     """Whether the database (through the locked connection) is not the backed-up state."""
+    if conn is None:
+        return True
     try:
         return bool(quick_check(conn) + compare(expected, take_snapshot(conn)))
     except (WsadminError, sqlite3.Error):
         return True
-
-
-def failure_reason(exc: BaseException, path: Path) -> str:
-    """One clause saying why a change failed, naming a file size limit when one was hit."""
-    if isinstance(exc, WsadminError):
-        reason = exc.message.removesuffix("; the database was left as it was")
-    else:
-        reason = str(exc) or type(exc).__name__
-    if isinstance(exc, DiskIOError | DiskFull):
-        import resource
-
-        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-        if soft != resource.RLIM_INFINITY:
-            reason += (f" (the disk is full for this process: its file size limit, "
-                       f"ulimit -f, is {soft:,} bytes)")
-        else:
-            with contextlib.suppress(OSError):
-                free = free_bytes(path.parent)
-                if free < DISK_FACTOR * path.stat().st_size:
-                    reason += f" (the disk is full: {free:,} bytes free)"
-    return reason
-
-
-def post_commit_problems(conn: sqlite3.Connection, goal: str | None) -> list[str]:
-    tables = table_names(conn)
-    revs = ([str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]
-            if "alembic_version" in tables else [])
-    rev = revs[0] if len(revs) == 1 else None
-    return [] if rev == goal else [f"revision {rev or 'none'} instead of {goal or 'none'}"]
-
-
-def _snapshot(info: BackupInfo | None) -> Snapshot:
-    assert info is not None
-    return Snapshot(info.revision, list(info.tables), dict(info.counts))

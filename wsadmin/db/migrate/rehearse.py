@@ -10,14 +10,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db import revisions
 from wsadmin.db.backup.verify import take_snapshot
 from wsadmin.db.common.errors import (
     Refused,
 )
 from wsadmin.db.common.progress import ProgressCallback, Reporter
 from wsadmin.db.common.text import printable
-from wsadmin.db.migrate.preflight import _refusal, preflight
+from wsadmin.db.migrate.preflight import preflight, refusal_of
 from wsadmin.db.migrate.runner import run_alembic
 from wsadmin.db.sqlite.integrity import (
     copy_database,
@@ -55,8 +54,13 @@ class Rehearsal:
         return "\n".join(lines)
 
 
-# Columns that a re-run legitimately re-creates with a new value.
-_REGENERATED = {"workspaces": ("created_at",), "workspace_members": ("created_at",)}
+# Columns that a re-run legitimately fills with the time it runs (002's `default`
+# workspace, its admin's membership and its settings row).
+_REGENERATED = {"workspaces": ("created_at", "updated_at"),
+                "workspace_members": ("joined_at",),
+                "workspace_settings": ("updated_at",)}
+# Values 002 changes for good (SCHEMA.md: step 6 is not undone), compared as changed.
+_SETTLED = {"users": {"is_active": "coalesce(is_active, 0)"}}
 
 
 def rehearse(db: str | Path, target: str | None = "head",
@@ -65,9 +69,9 @@ def rehearse(db: str | Path, target: str | None = "head",
     """Upgrade, downgrade and upgrade again on a temporary copy; compare every row."""
     path = Path(db)
     pf = preflight(path, "upgrade", target, dry_run=True)
-    blocking = [f for f in pf.findings if f.blocking and f.code not in ("in_use",)]
+    blocking = [f for f in pf.findings if f.blocking and not f.forceable]
     if blocking:
-        raise _refusal(blocking)
+        raise refusal_of(blocking)
     status = pf.status
     assert status is not None
     if not pf.revisions:
@@ -83,7 +87,7 @@ def rehearse(db: str | Path, target: str | None = "head",
         with reporter.step("rehearse-upgrade", "Upgrade the copy"):
             run_alembic(work, "upgrade", pf.goal, list(pf.revisions))
         shutil.copyfile(work, copies["down"])
-        down_steps = [r.id for r in revisions.between(pf.goal, start)]
+        down_steps = list(reversed(pf.revisions))
         with reporter.step("rehearse-downgrade", "Downgrade the copy"):
             run_alembic(copies["down"], "downgrade", start, down_steps)
         shutil.copyfile(copies["down"], copies["up2"])
@@ -143,13 +147,15 @@ def _diff(a: Path, b: Path, stage: str) -> tuple[list[str], list[str]]:
             cols_a = [str(r[1]) for r in conn.execute(f"PRAGMA main.table_info({quote_ident(t)})")]
             cols_b = {str(r[1]) for r in conn.execute(
                 f"PRAGMA other.table_info({quote_ident(t)})")}
-            skip = set(_REGENERATED.get(t, ()))
-            if cols_a and skip & set(cols_a):
+            skip = set(_REGENERATED.get(t, ())) & set(cols_a)
+            if skip:
                 ignored.append(f"{t}.{', '.join(sorted(skip))} (re-created rows get a new time)")
+            settled = {c: e for c, e in _SETTLED.get(t, {}).items() if c in cols_a}
+            ignored += [f"{t}.{c}: NULL becomes 0 for good (002 step 6)" for c in settled]
             if set(cols_a) != cols_b:
                 diffs.append(f"{stage}: table {t} has different columns")
                 continue
-            cols = ", ".join(quote_ident(c) for c in cols_a if c not in skip)
+            cols = ", ".join(settled.get(c, quote_ident(c)) for c in cols_a if c not in skip)
             q = quote_ident(t)
             only_a = conn.execute(f"SELECT COUNT(*) FROM (SELECT {cols} FROM main.{q} "
                                   f"EXCEPT SELECT {cols} FROM other.{q})").fetchone()[0]

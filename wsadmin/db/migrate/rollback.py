@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db import revisions
 from wsadmin.db.backup.catalog import list_backups
 from wsadmin.db.backup.manifest import read_manifest
 from wsadmin.db.backup.verify import verify_backup
@@ -29,11 +28,43 @@ from wsadmin.db.common import audit
 from wsadmin.db.common.errors import Refused
 from wsadmin.db.common.progress import CancelToken, ProgressCallback
 from wsadmin.db.common.text import printable
-from wsadmin.db.downgrade_costs import DowngradeCost, downgrade_cost
-from wsadmin.db.inspect import State, inspect
+from wsadmin.db.schema import chain
+from wsadmin.db.schema.costs import Loss, downgrade_cost
+from wsadmin.db.schema.states import State
+from wsadmin.db.schema.status import inspect
 from wsadmin.db.sqlite.connect import connect_ro, translated_errors
 
 DOWNGRADE, RESTORE = "downgrade", "restore"
+
+
+def _words(loss: Loss) -> str:
+    """What a count of this loss is, for `N <words>` (operator words)."""
+    if loss.kind == "table":
+        return f"{loss.table} rows (the table is dropped)"
+    if loss.kind == "column":
+        return f"values of {loss.table}.{loss.column} (the column is dropped)"
+    if loss.kind == "rows":
+        return f"{loss.table} rows of the workspace 'default'"
+    return f"{loss.table} rows taken out of the workspace 'default'"
+
+
+@dataclass
+class DowngradeCost:
+    """What undoing one revision discards (schema.costs, counted with the downgrade's
+    own predicates), in the rollback plan's terms."""
+
+    revision: str                           # the revision undone
+    target: str | None                      # where it lands (None: legacy)
+    discards: dict[str, int]                # operator words -> count
+    notes: list[str]                        # e.g. a reused `default`: restore instead
+
+    @property
+    def reused_default(self) -> bool:
+        return bool(self.notes)
+
+    @property
+    def lossless(self) -> bool:
+        return not any(self.discards.values()) and not self.notes
 
 
 @dataclass
@@ -41,6 +72,17 @@ class DowngradeOption:
     available: bool
     reason: str                              # why not, when not available
     cost: DowngradeCost | None
+
+
+def price_downgrade(conn: Any, revision: str, pre_upgrade_backup: Path | None
+                    ) -> DowngradeCost:
+    cost = downgrade_cost(conn, revision, pre_upgrade_backup)
+    position = chain.REVISION_IDS.index(revision)
+    target = chain.REVISION_IDS[position - 1] if position > 0 else None
+    discards: dict[str, int] = {}
+    for loss in cost.losses:
+        discards[_words(loss)] = discards.get(_words(loss), 0) + loss.count
+    return DowngradeCost(revision, target, discards, list(cost.warnings))
 
 
 @dataclass
@@ -193,7 +235,7 @@ def _option(path: Path, current_counts: dict[str, int], pre: str | None, verify:
 
 def _older(rev: str | None, than: str | None) -> bool:
     pos: dict[str | None, int] = {None: -1}
-    pos.update({r: i for i, r in enumerate(revisions.ids())})
+    pos.update({r: i for i, r in enumerate(chain.REVISION_IDS)})
     return rev in pos and than in pos and pos[rev] < pos[than]
 
 
@@ -229,16 +271,16 @@ def plan_rollback(db: str | Path, backup: str | Path | None = None) -> RollbackP
 
 def _downgrade_option(path: Path, state: State, cur: str | None,
                       pre_backup: RestoreOption | None) -> DowngradeOption:
-    if state is not State.CURRENT or cur is None:
-        why = ("it has no revision (legacy)" if state in (State.LEGACY, State.FRESH)
-               else f"its state is {state.value}")
+    if state not in (State.AT_REVISION, State.STUCK_AT_001) or cur is None:
+        why = ("it has no revision (legacy)" if state in (State.LEGACY, State.EMPTY)
+               else f"its state is {state.value.replace('_', ' ')}")
         return DowngradeOption(False, why, None)
     before = (Path(pre_backup.path) if pre_backup is not None and pre_backup.verified
               and _older(pre_backup.revision, cur) else None)
     conn = connect_ro(path)
     try:
         with translated_errors(path, "read"):
-            cost = downgrade_cost(conn, cur, before)
+            cost = price_downgrade(conn, cur, before)
     finally:
         conn.close()
     return DowngradeOption(True, "", cost)

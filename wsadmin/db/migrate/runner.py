@@ -9,21 +9,26 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wsadmin.db import revisions
 from wsadmin.db.common.errors import (
-    ForeignDatabase,
-    HalfUpgraded,
     MigrationFailed,
     UnknownRevision,
     WsadminError,
     classify_sqlite_error,
 )
 from wsadmin.db.common.progress import ProgressCallback, Reporter, StepState
-from wsadmin.db.inspect import State, Status
+from wsadmin.db.schema import chain
 from wsadmin.db.sqlite.connect import connect_rw, engine_for_connection, prepare_for_migration
+
+
+def migrations_dir() -> Path:
+    """The shipped Alembic scripts (wsadmin.migrations; migrations/ in a checkout)."""
+    import wsadmin.migrations
+
+    return Path(wsadmin.migrations.__file__).resolve().parent
 
 
 def alembic_config(connection: Any = None, on_version_apply: Any = None) -> Any:
@@ -31,7 +36,7 @@ def alembic_config(connection: Any = None, on_version_apply: Any = None) -> Any:
     from alembic.config import Config
 
     cfg = Config(stdout=io.StringIO())
-    cfg.set_main_option("script_location", str(revisions.migrations_dir()))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.attributes["connection"] = connection
     cfg.attributes["on_version_apply"] = on_version_apply
     return cfg
@@ -40,40 +45,30 @@ def alembic_config(connection: Any = None, on_version_apply: Any = None) -> Any:
 def resolve_target(target: str | None, *, upgrading: bool) -> str | None:
     """Turn 'head', 'base', '-1'-free ids into a known revision id (None = base)."""
     if target in (None, "head") and upgrading:
-        return revisions.head()
+        return chain.HEAD_REVISION
     if target == "base":
         return None
-    if target not in revisions.ids():
-        known = ", ".join(("base", *revisions.ids(), "head"))
+    if target not in chain.REVISION_IDS:
+        known = ", ".join(("base", *chain.REVISION_IDS, "head"))
         raise UnknownRevision(f"unknown revision {target!r}", f"choose one of: {known}")
     return target
 
 
-def ensure_migratable(status: Status) -> None:
-    """Rule 9: refuse before any write unless the database is in a state we know."""
-    if status.state is State.UNKNOWN_REVISION:
-        raise UnknownRevision(f"{status.path} is at revision {status.current_revision!r}, "
-                              "which this wsadmin does not know")
-    if status.state is State.HALF_UPGRADED:
-        raise HalfUpgraded(f"{status.path} is half-upgraded: " + "; ".join(status.problems))
-    if status.state is State.FOREIGN:
-        raise ForeignDatabase(f"{status.path} is not an app_metadata.db: "
-                              + "; ".join(status.problems))
-
-
 def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
                 progress: ProgressCallback | None = None,
-                connection: sqlite3.Connection | None = None) -> None:
+                connection: sqlite3.Connection | None = None,
+                prepare: Callable[[sqlite3.Connection], None] | None = None) -> None:
     """Run Alembic's upgrade/downgrade on `path` inside one transaction.
 
     Raises MigrationFailed (database unchanged) or another WsadminError (busy,
     disk full, ...). With `connection`, that already-prepared connection is used
-    (callers holding an exclusive lock pass theirs).
+    (callers holding an exclusive lock pass theirs). `prepare` runs on it inside
+    the same transaction before the first revision (repair's re-recording).
     """
     from alembic import command
 
     reporter = Reporter(progress)
-    labels = {r.id: r.title for r in revisions.chain()}
+    labels = {r.id: r.title for r in chain.REVISIONS}
     verb = "Upgrade to" if action == "upgrade" else "Undo"
     pending = list(steps)
 
@@ -92,9 +87,11 @@ def run_alembic(path: Path, action: str, goal: str | None, steps: list[str],
         if own:
             prepare_for_migration(conn)
         engine = engine_for_connection(conn)
-        started(pending[0])
         try:
             with engine.connect() as sa_conn, sa_conn.begin():
+                if prepare is not None:
+                    prepare(conn)
+                started(pending[0])
                 cfg = alembic_config(sa_conn, on_version_apply)
                 if action == "upgrade":
                     command.upgrade(cfg, goal or "head")

@@ -69,6 +69,8 @@ class Revision:
     backend_note: str
     """How the backend's own revision with this id differs, for plans and reports."""
     adds: tuple[Addition, ...]
+    undo: str = ""
+    """What undoing it discards, in operator words (the rollback plan counts it)."""
 
 
 _WS = ("dashboards", "charts", "connections")
@@ -85,6 +87,8 @@ REVISIONS: Final[tuple[Revision, ...]] = (
         (AddTable("workspaces"), AddTable("workspace_members"), AddTable("workspace_settings"),
          AddColumn("users", "current_workspace_id"), AddColumn("users", "email_verified"),
          *(AddColumn(t, "workspace_id") for t in (*_WS, "logs"))),
+        undo=("Undoing it deletes every workspace, membership and workspace setting, and "
+              "every row's workspace assignment."),
     ),
     Revision(
         "002", "001", "Move existing data into a Default Workspace",
@@ -100,6 +104,9 @@ REVISIONS: Final[tuple[Revision, ...]] = (
          *(AddForeignKey(t, ("workspace_id",)) for t in (*_WS, "logs")),
          AddForeignKey("users", ("current_workspace_id",)),
          *(AddIndex(t, ("workspace_id",)) for t in (*_WS, "logs"))),
+        undo=("Undoing it takes users and rows out of 'default' and deletes it with its "
+              "memberships and settings; if 002 reused an existing 'default', that "
+              "workspace is lost."),
     ),
     Revision(
         "a87f1e87be87", "002", "Add data sources",
@@ -108,24 +115,28 @@ REVISIONS: Final[tuple[Revision, ...]] = (
         "The backend's a87f1e87be87 creates data_sources but never adds charts.data_source_id, "
         "which its chart routes select.",
         (AddTable("data_sources"), AddColumn("charts", "data_source_id")),
+        undo=("Undoing it deletes every data source and every chart's link to one."),
     ),
     Revision(
         "f6554ddc8f18", "a87f1e87be87", "Add connection permissions",
         "Adds per-user permissions on connections (owner, editor or viewer).",
         "Same table as the backend's; its granted_at has DEFAULT CURRENT_TIMESTAMP there.",
         (AddTable("connection_permissions"),),
+        undo=("Undoing it deletes every connection permission."),
     ),
     Revision(
         "e73bf9fb92f4", "f6554ddc8f18", "Add theme preference",
         "Adds each user's theme preference; existing users get 'light'.",
         "Same column as the backend's; the backend's carries DEFAULT 'light'.",
         (AddColumn("users", "theme_preference"),),
+        undo=("Undoing it deletes every user's theme."),
     ),
     Revision(
         "20251109220344", "e73bf9fb92f4", "Add custom theme colours",
         "Adds each user's custom theme colours (empty until chosen). This is head.",
         "Same column as the backend's.",
         (AddColumn("users", "custom_theme_colors"),),
+        undo=("Undoing it deletes every user's custom colours."),
     ),
 )
 

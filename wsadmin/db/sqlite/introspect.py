@@ -45,3 +45,11 @@ def declared_length(conn: sqlite3.Connection, table: str, column: str) -> int | 
 
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def alembic_revisions(conn: sqlite3.Connection) -> list[str]:
+    """The rows of Alembic's alembic_version table (none when there is no such table)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                    "AND name = 'alembic_version'").fetchone() is None:
+        return []
+    return [str(r[0]) for r in conn.execute("SELECT version_num FROM alembic_version")]

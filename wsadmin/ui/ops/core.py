@@ -17,15 +17,25 @@ from wsadmin.db.common.progress import (
     StepState,
     step_line,
 )
-from wsadmin.db.inspect import PendingRevision, State, Status, inspect
-from wsadmin.db.revisions import Revision
-from wsadmin.db.revisions import chain as revision_chain
-from wsadmin.db.revisions import ids as revision_ids
+from wsadmin.db.schema.chain import REVISION_IDS, REVISIONS, Revision
+from wsadmin.db.schema.states import Offer, State
+from wsadmin.db.schema.status import MISSING, PendingRevision, Status, inspect
+
+
+def revision_chain() -> tuple[Revision, ...]:
+    """wsadmin's six revisions, oldest first, with their operator words."""
+    return REVISIONS
+
+
+def revision_ids() -> tuple[str, ...]:
+    return REVISION_IDS
 
 __all__ = [
+    "MISSING",
     "CancelToken",
     "Cancelled",
     "ForeignDatabase",
+    "Offer",
     "PendingRevision",
     "Refused",
     "Reporter",

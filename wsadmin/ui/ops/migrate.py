@@ -60,27 +60,28 @@ REHEARSAL_STEPS = [("copy", "Rehearsal: copy the database to a temporary folder"
 
 def load_upgrade_plan(path: str) -> UpgradePlan:
     """The pipeline's dry run (changes nothing), for the backup folder the run uses."""
-    from wsadmin.db import revisions
+    from wsadmin.db.common.errors import DiskFull, InUse
     from wsadmin.db.migrate import preflight
+    from wsadmin.db.schema import chain
 
     folder = default_folder(path)
     plan = preflight.plan(path, "upgrade", backup_dir=folder)
     checks = [Finding("problem" if f.blocking else "note", f.message, f.hint)
               for f in plan.findings]
     if plan.revisions and plan.can_run:
-        codes = {f.code for f in plan.findings}
+        kinds = [f.error for f in plan.findings if f.error is not None]
         ok = [Finding("ok", "The database is at a revision this tool knows "
                             f"({plan.from_revision or 'legacy, before 001'})")]
-        if "in_use" not in codes:
+        if not any(issubclass(k, InUse) for k in kinds):
             ok.append(Finding("ok", "No other program has the database open"))
-        if plan.free_bytes is not None and "disk" not in codes:
+        if plan.free_bytes is not None and not any(issubclass(k, DiskFull) for k in kinds):
             ok.append(Finding("ok", f"Enough free disk space ({human_size(plan.free_bytes)} "
                                     f"free; the database is {human_size(plan.size)})"))
         checks = ok + checks
     return UpgradePlan(path, plan.from_revision, plan.to_revision, list(plan.revisions),
                        plan.backup_path or "", folder, dict(plan.counts), checks,
                        [(s.id, s.label) for s in plan.steps],
-                       {r.id: r.title for r in revisions.chain()})
+                       {r.id: r.title for r in chain.REVISIONS})
 
 
 def run_upgrade(path: str, backup_dir: str, *, rehearse: bool = False, progress: Any = None,

@@ -26,6 +26,6 @@ def read_audit(path: str) -> list[str]:
 
 
 def build_demo(path: str, users: int, state: str) -> Path:
-    from wsadmin.db.demo import build_demo as build  # imports Alembic: only when asked for
+    from wsadmin.db.schema.demo import build_demo as build
 
     return build(path, users=users, state=state)

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from wsadmin.ui.session import Session
     from wsadmin.ui.widgets.icons import StdIcons
 
-UPGRADABLE = (State.FRESH, State.LEGACY, State.CURRENT)
+UPGRADABLE = (State.LEGACY, State.STUCK_AT_001, State.AT_REVISION)
 
 PILLS = {   # revision state -> (words, tone, tooltip)
     "applied": ("Applied", Tone.OK, "This revision is already in the database"),
@@ -48,23 +48,6 @@ PILLS = {   # revision state -> (words, tone, tooltip)
 }
 UPGRADE_TIP = "Back up the database, then upgrade it to the newest revision"
 ROLLBACK_TIP = "Downgrade one revision or restore a backup; shows what each discards"
-
-
-def split_title(title: str) -> tuple[str, str]:
-    """'Workspace schema: add workspaces.' -> ('Workspace schema', 'Add workspaces.')."""
-    name, sep, rest = title.partition(":")
-    if not sep:
-        return title.rstrip("."), ""
-    rest = rest.strip()
-    return name.strip(), rest[:1].upper() + rest[1:]
-
-
-def split_details(details: str) -> tuple[str, str]:
-    """The docstring's effect, and its 'Undoing it ...' sentence(s) apart."""
-    at = details.find("Undoing it")
-    if at < 0:
-        return details, ""
-    return details[:at].strip(), details[at:].strip()
 
 
 def revision_state(rev: str, status: Status | None) -> str:
@@ -83,12 +66,14 @@ def no_rollback_reason(session: Session) -> str:
         return "Open a database first"
     if status.state in (State.UNKNOWN_REVISION, State.FOREIGN):
         return f"Cannot roll back: {status.summary}"
-    can_downgrade = status.state is State.CURRENT and status.current_revision is not None
+    can_downgrade = (status.state in (State.AT_REVISION, State.STUCK_AT_001)
+                     and status.current_revision is not None)
     if can_downgrade or not session.catalog.loaded or session.catalog.restorable():
         return ""
     undo = {State.LEGACY: "has no revision to undo (it is legacy)",
-            State.FRESH: "is empty: there is no revision to undo",
-            State.HALF_UPGRADED: "is half-upgraded, so it cannot be downgraded"
+            State.EMPTY: "is empty: there is no revision to undo",
+            State.HALF_UPGRADED: "needs repair (an interrupted migration), so it cannot be "
+                                 "downgraded"
             }.get(status.state, "cannot be downgraded")
     return f"Nothing to roll back to: the database {undo}, and it has no backup that could " \
            "be restored"
@@ -101,8 +86,8 @@ class RevisionCard(Panel):
         super().__init__(parent, (16, 12, 16, 14))
         self.revision = rev.id
         self.setObjectName(f"revision:{rev.id}")
-        name, summary = split_title(rev.title)
-        effect, undo = split_details(rev.details)
+        name, summary = rev.title, ""
+        effect, undo = rev.description, rev.undo
         top = QHBoxLayout()
         top.setSpacing(10)
         badge = QLabel(rev.id, self)

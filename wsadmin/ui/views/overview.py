@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from wsadmin.ui.format import human_size, local_time
 from wsadmin.ui.ops.backups import BackupRow, Check
-from wsadmin.ui.ops.core import State, Status, WsadminError
+from wsadmin.ui.ops.core import Offer, State, Status, WsadminError
 from wsadmin.ui.ops.op import Change
 from wsadmin.ui.widgets.badges import Badge, Tone
 from wsadmin.ui.widgets.cards import Card
@@ -42,20 +42,30 @@ if TYPE_CHECKING:
 
 # (table, label) in the order the Contents card shows them.
 COUNTED = (("users", "Users"), ("workspaces", "Workspaces"), ("dashboards", "Dashboards"),
-           ("connections", "Connections"), ("saved_queries", "Saved queries"))
+           ("charts", "Charts"), ("connections", "Connections"), ("logs", "Log entries"))
 MARGIN, SPACING = 28, 16
 TWO_COLUMNS_FROM = 800      # px of the view's width (a 900 px window leaves ~700)
 SCROLLBAR = 16
 
 
+# The Revision card's headline for each state (SCHEMA.md "States"), and its tone.
+STATE_BADGE = {
+    State.UNKNOWN_REVISION: ("Unknown revision", Tone.DANGER),
+    State.FOREIGN: ("Not the backend's database", Tone.DANGER),
+    State.HALF_UPGRADED: ("Needs repair: interrupted migration", Tone.DANGER),
+    State.RECORDED_AHEAD_OF_SHAPE: ("Needs repair: revision ahead of schema", Tone.DANGER),
+    State.HALF_INITIALISED: ("Needs repair: half-initialised", Tone.DANGER),
+    State.MIXED: ("Needs repair: mixed schema", Tone.DANGER),
+    State.UNVERSIONED_HEAD: ("Adopt: no revision recorded", Tone.ATTENTION),
+    State.EMPTY: ("Empty: initialise it", Tone.ATTENTION),
+    State.STUCK_AT_001: ("Stuck at 001: upgrade", Tone.ATTENTION),
+}
+
+
 def revision_state(status: Status) -> tuple[str, str]:
     """The Revision card's headline state and its tone."""
-    if status.state is State.UNKNOWN_REVISION:
-        return "Unknown revision", Tone.DANGER
-    if status.state is State.HALF_UPGRADED:
-        return "Half-upgraded", Tone.DANGER
-    if status.state is State.FOREIGN:
-        return "Not an app_metadata.db", Tone.DANGER
+    if status.state in STATE_BADGE:
+        return STATE_BADGE[status.state]
     if status.pending:
         return "Upgrade available", Tone.ATTENTION
     return "Up to date", Tone.OK
@@ -64,7 +74,7 @@ def revision_state(status: Status) -> tuple[str, str]:
 def revision_text(status: Status) -> str:
     if status.state is State.LEGACY:
         return "legacy"
-    if status.state is State.FRESH:
+    if status.state is State.EMPTY:
         return "empty"
     return status.current_revision or "none"
 
@@ -320,11 +330,8 @@ class OverviewView(QScrollArea):
 
     @staticmethod
     def _pending_text(status: Status) -> str:
-        if status.state is State.HALF_UPGRADED or status.problems:
-            return "\n".join(f"• {p}" for p in status.problems)
-        if status.state is State.UNKNOWN_REVISION:
-            return ("This wsadmin does not know this revision: the database was migrated by "
-                    "a newer or different tool. Upgrade and rollback are disabled.")
+        if status.offer is not Offer.UPGRADE and not status.up_to_date:
+            return f"{status.summary}\nThe backend: {status.symptom}"
         if status.pending:
             return f"{len(status.pending)} pending:\n" + "\n".join(
                 f"  {p.revision}  {p.description.rstrip('.')}" for p in status.pending)
