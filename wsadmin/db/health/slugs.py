@@ -1,32 +1,54 @@
-"""Slugs as the backend's registration derives them (SCHEMA.md)."""
+"""Choosing slugs for many workspaces at once, by the backend's rule.
+
+The rule itself is registration.slugify (the one copy, SCHEMA.md "Slug rule").
+What is added here is what a fix needs beyond one registration: slugs for many
+rows planned before any is written, the column's declared length respected
+(suffix included), and collisions judged by lower(trim(slug)) as
+`duplicate_slugs` judges them, so a fix never creates a finding.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections import Counter
 
-_NOT_SLUG = re.compile(r"[^a-z0-9-]+")
-_DASHES = re.compile(r"-{2,}")
+from wsadmin.db.schema.registration import slugify
 
 
-def slug_base(username: str) -> str:
-    """Lower-case, `[a-z0-9-]` only: accents dropped, other characters become `-`."""
-    text = unicodedata.normalize("NFKD", username).encode("ascii", "ignore").decode("ascii")
-    text = _DASHES.sub("-", _NOT_SLUG.sub("-", text.lower())).strip("-")
-    return text or "workspace"
+def text_of(value: object) -> str:
+    """A username or slug as text, whatever SQLite stored (BLOB, number, NULL)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
 
 
-def unique_slug(base: str, taken: set[str]) -> str:
-    """`base`, or `base-2`, `base-3`, ... : the first one not in `taken` (which it joins)."""
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    taken.add(candidate)
-    return candidate
+def key(slug: object) -> str:
+    """What duplicate_slugs compares: lower(trim(slug)) (SQLite's ASCII lower and trim)."""
+    text = text_of(slug).strip(" ")
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
-def assign(names: Iterable[str], taken: set[str],
-           base: Callable[[str], str] = slug_base) -> list[str]:
-    return [unique_slug(base(n), taken) for n in names]
+class Slugs:
+    """The slugs in use (by normalised key) and the ones chosen so far."""
+
+    def __init__(self, conn: sqlite3.Connection, cap: int) -> None:
+        self.cap = cap
+        self.used: Counter[str] = Counter(
+            key(r[0]) for r in conn.execute("SELECT slug FROM workspaces WHERE slug IS NOT NULL"))
+
+    def release(self, slug: object) -> None:
+        """A workspace being renamed gives up its slug."""
+        self.used[key(slug)] -= 1
+
+    def choose(self, source: str) -> str:
+        """slugify(source) cut to the column's length, then -1, -2, ... while taken."""
+        base = slugify(source)[: self.cap].strip("-") or "workspace"
+        candidate, n = base, 0
+        while self.used[candidate] > 0:
+            n += 1
+            suffix = f"-{n}"
+            candidate = base[: max(1, self.cap - len(suffix))].rstrip("-") + suffix
+        self.used[candidate] += 1
+        return candidate
