@@ -201,15 +201,16 @@ def build(tmp: Path, state: str = HEAD, *sql: str) -> Path:
     return path
 
 
-def execute(path: Path, *statements: str) -> None:
-    """Run SQL as a careless writer would: foreign keys off, CHECK constraints ignored."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA ignore_check_constraints = ON")
-        for sql in statements:
+def execute(path: Path, *scripts: str) -> None:
+    """Run SQL as a careless writer would: foreign keys off, CHECK constraints ignored;
+    each script on a new connection (so one may edit the schema for the next)."""
+    for sql in scripts:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA ignore_check_constraints = ON")
             conn.executescript(sql)
-    finally:
-        conn.close()
+        finally:
+            conn.close()
 
 
 def query(path: Path, sql: str) -> list[tuple[Any, ...]]:

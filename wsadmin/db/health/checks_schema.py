@@ -127,6 +127,10 @@ LEFTOVER_TABLES: Final = (
     "ORDER BY name")
 
 
+HALF_UPGRADE_SQL: Final = (LEFTOVER_TABLES + ";\n-- and: workspace tables without a users "
+                           "table (SCHEMA.md state half_initialised)")
+
+
 def run_half_upgrade(conn: sqlite3.Connection, facts: Facts, options: RunOptions) -> Outcome:
     records: list[dict[str, Any]] = []
     for (name,) in conn.execute(LEFTOVER_TABLES).fetchall():
@@ -143,9 +147,7 @@ def run_half_upgrade(conn: sqlite3.Connection, facts: Facts, options: RunOptions
             rows = conn.execute(f"SELECT COUNT(*) FROM {quote_ident(name)}").fetchone()[0]
             records.append({"table": name, "rows": rows,
                             "problem": "left by a fresh install whose first migration failed"})
-    sql = LEFTOVER_TABLES + ";\n-- and: workspace tables without a users table (SCHEMA.md " \
-                            "state half_initialised)"
-    return Outcome(len(records), _limit(records, options), sql)
+    return Outcome(len(records), _limit(records, options), HALF_UPGRADE_SQL)
 
 
 CHECKS: Final[tuple[Check, ...]] = (
@@ -190,6 +192,6 @@ CHECKS: Final[tuple[Check, ...]] = (
         "Leftover _alembic_tmp_* tables of an interrupted table rebuild, or the workspace "
         "tables a failed fresh install leaves without a users table. Every upgrade fails "
         "until they are gone.",
-        Severity.CRITICAL, LEFTOVER_TABLES, ("table", "rows", "problem"), run_half_upgrade,
+        Severity.CRITICAL, HALF_UPGRADE_SQL, ("table", "rows", "problem"), run_half_upgrade,
         cost=1, symptom="every upgrade fails"),
 )
