@@ -104,6 +104,18 @@ UPDATE connections SET config = '{"host": "h"}' WHERE id = 15;
 """
 
 
+EXPECTED = {
+    "users_without_workspace": 3, "users_dangling_workspace": 2,
+    "users_not_member_of_current": 1, "duplicate_slugs": 2, "invalid_slugs": 2,
+    "workspaces_without_admin": 1, "workspaces_without_settings": 1,
+    "workspace_creator_missing": 1, "rows_dangling_workspace": 1, "rows_orphaned_creator": 1,
+    "memberships_dangling": 1, "invalid_roles": 1, "isolation_violations": 2,
+    "stale_connection_permissions": 1, "unusable_password_hashes": 1, "users_unreadable": 1,
+    "unencrypted_connection_configs": 1, "foreign_keys": 6,
+}
+"""What BREAK leaves for `wsadmin check` to find (counts as SCHEMA.md defines them)."""
+
+
 def build(db: Path, users: int) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
     try:
@@ -177,7 +189,11 @@ def main() -> int:
                   f"{time.perf_counter() - t0:.1f}s", file=sys.stderr)
         script = folder / "baseline.sql"
         script.write_text(baseline_script(db), encoding="utf-8")
-        env = dict(os.environ, WSADMIN_HOME=str(Path(tmp) / "home"))
+        # As installed: byte-compiled (this checkout may run with PYTHONDONTWRITEBYTECODE);
+        # the warm-up run writes the .pyc files, outside the checkout.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(WSADMIN_HOME=str(Path(tmp) / "home"),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
         wsadmin = str(Path(sys.executable).with_name("wsadmin"))
         project_cmd = [wsadmin, "check", str(db), "--json"]
         baseline_cmd = ["sqlite3", "-readonly", str(db)]
@@ -186,7 +202,8 @@ def main() -> int:
         out = subprocess.run(project_cmd, capture_output=True, env=env, check=False)
         found = {c["id"]: c["count"] for c in json.loads(out.stdout)["checks"]
                  if c["status"] != "ok"}
-        print(f"findings: {found}", file=sys.stderr)
+        if found != EXPECTED:
+            raise SystemExit(f"wsadmin check found {found}, expected {EXPECTED}")
         timed(baseline_cmd, script)
 
         project, baseline = [], []

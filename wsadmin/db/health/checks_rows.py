@@ -157,7 +157,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "them. Revision 002 moves them into the Default Workspace.",
         Severity.CRITICAL, rows_without_sql(head_facts()), ROW_COLUMNS,
         sql_check(rows_without_sql, lambda f: _scoped_note(f, SCOPED)),
-        requires=("workspaces.id",), cost=3, symptom="rows invisible to everyone"),
+        requires=("workspaces.id",), cost=2, symptom="rows invisible to everyone"),
     Check(
         "rows_dangling_workspace", "Rows in a deleted workspace",
         "Dashboards, charts, connections, data sources, CSV data and logs whose workspace_id "
@@ -167,7 +167,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "with their credentials decrypted.",
         Severity.CRITICAL, rows_dangling_sql(head_facts()), ROW_COLUMNS,
         sql_check(rows_dangling_sql, lambda f: _scoped_note(f, (*SCOPED, "logs"))),
-        requires=("workspaces.id",), cost=5,
+        requires=("workspaces.id",), cost=18,
         symptom="orphaned data, still listed (connections decrypted) for a stale current "
                 "workspace"),
     Check(
@@ -177,7 +177,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "run while any dashboard is like this; wsadmin's keeps them.",
         Severity.WARNING, rows_orphaned_sql(head_facts()),
         ("table", "row_id", "name", "workspace_id", "created_by"),
-        sql_check(rows_orphaned_sql), requires=("users.id",), cost=3,
+        sql_check(rows_orphaned_sql), requires=("users.id",), cost=10,
         symptom="the backend's own 002 refuses to run"),
     Check(
         "isolation_violations", "Rows linked across workspaces",
@@ -188,7 +188,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         Severity.SECURITY, isolation_sql(head_facts()),
         ("table", "row_id", "name", "workspace_id", "parent_table", "parent_id",
          "parent_workspace_id", "problem"),
-        sql_check(isolation_sql, _isolation_note), requires=(), cost=6,
+        sql_check(isolation_sql, _isolation_note), requires=(), cost=5,
         symptom="one workspace's data shown in another"),
     Check(
         "unencrypted_connection_configs", "Connection credentials stored in clear",
@@ -199,6 +199,6 @@ CHECKS: Final[tuple[Check, ...]] = (
         "\"NOT ENCRYPTED\" is shown, never the config.",
         Severity.WARNING, unencrypted_sql(head_facts()),
         ("connection_id", "connection", "type", "workspace_id", "config"),
-        sql_check(unencrypted_sql), requires=("connections.id", "connections.config"), cost=2,
+        sql_check(unencrypted_sql), requires=("connections.id", "connections.config"), cost=3,
         symptom="credentials stored in clear text"),
 )

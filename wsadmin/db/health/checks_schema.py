@@ -157,7 +157,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "check is asked for) reports damage: the backend may fail with \"database disk image "
         "is malformed\" at any time, and no other finding can be trusted. Restore a backup; "
         "do not write to the file.",
-        Severity.DAMAGE, "PRAGMA integrity_check", ("problem",), run_integrity, cost=10,
+        Severity.DAMAGE, "PRAGMA integrity_check", ("problem",), run_integrity, cost=60,
         symptom="\"database disk image is malformed\" at any time"),
     Check(
         "foreign_keys", "Broken references (foreign_key_check)",
@@ -165,7 +165,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "never turns foreign keys on, so every deletion through its API can leave these; the "
         "data checks above say what each kind does to the backend.",
         Severity.WARNING, "PRAGMA foreign_key_check",
-        ("table", "row_id", "column", "value", "parent"), run_foreign_keys, cost=9,
+        ("table", "row_id", "column", "value", "parent"), run_foreign_keys, cost=80,
         symptom="see the data checks: each dangling reference has its own symptom"),
     Check(
         "schema_drift", "Schema differs from its revision",
@@ -175,7 +175,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "unique, non-unique index or foreign key. Cosmetic differences are listed, not "
         "counted. A missing column makes the backend's routes that touch it answer 500.",
         Severity.CRITICAL, SHAPE_SQL.format(against="the shape of the recorded revision"),
-        ("severity", "kind", "table", "column", "message"), run_schema_drift, cost=2,
+        ("severity", "kind", "table", "column", "message"), run_schema_drift, cost=1,
         symptom="500 on the routes that touch the missing column"),
     Check(
         "revision_mismatch", "Recorded revision disagrees with the tables",

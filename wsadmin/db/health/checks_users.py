@@ -86,7 +86,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "backend's own seed (init_db) and its no-op 002 leave users like this.",
         Severity.CRITICAL, USERS_WITHOUT_WORKSPACE, ("user_id", "username", "email"),
         sql_check(lambda _f: USERS_WITHOUT_WORKSPACE),
-        requires=(*USERS, "users.email", "users.current_workspace_id"), cost=2,
+        requires=(*USERS, "users.email", "users.current_workspace_id"), cost=5,
         symptom="400 \"No workspace context available\" on every workspace route"),
     Check(
         "users_dangling_workspace", "Users whose current workspace was deleted",
@@ -97,7 +97,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "connection list answers 200 with those connections, credentials decrypted.",
         Severity.CRITICAL, USERS_DANGLING_WORKSPACE, ("user_id", "username", "workspace_id"),
         sql_check(lambda _f: USERS_DANGLING_WORKSPACE),
-        requires=(*USERS, "users.current_workspace_id", "workspaces.id"), cost=3,
+        requires=(*USERS, "users.current_workspace_id", "workspaces.id"), cost=8,
         symptom="empty dashboard list and 404 on writes; the dead workspace's leftover "
                 "connections still listed, decrypted"),
     Check(
@@ -110,7 +110,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         ("user_id", "username", "workspace_id", "workspace"),
         sql_check(lambda _f: USERS_NOT_MEMBER_OF_CURRENT),
         requires=(*USERS, "users.current_workspace_id", "workspaces.name",
-                  "workspace_members.workspace_id", "workspace_members.user_id"), cost=4,
+                  "workspace_members.workspace_id", "workspace_members.user_id"), cost=11,
         symptom="leak: lists answer 200 with that workspace's rows, decrypted connection "
                 "credentials included"),
     Check(
@@ -122,7 +122,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "shown, never the hash.",
         Severity.CRITICAL, UNUSABLE_PASSWORD_HASHES, ("user_id", "username", "password_hash"),
         sql_check(lambda _f: UNUSABLE_PASSWORD_HASHES),
-        requires=(*USERS, "users.password_hash"), cost=2,
+        requires=(*USERS, "users.password_hash"), cost=16,
         symptom="login answers 500 (right and wrong password alike)"),
     Check(
         "users_unreadable", "Users the backend cannot read",
@@ -132,7 +132,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "answers 500).",
         Severity.CRITICAL, users_unreadable_sql(head_facts()), ("user_id", "username", "problem"),
         sql_check(users_unreadable_sql, _unreadable_note),
-        requires=(*USERS, "users.created_at"), cost=3,
+        requires=(*USERS, "users.created_at"), cost=13,
         symptom="email_verified NULL: 500 on the user's page; is_active NULL: 500 on the user "
                 "list, 403 at login; created_at: 500 at login"),
 )

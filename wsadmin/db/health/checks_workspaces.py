@@ -135,14 +135,14 @@ CHECKS: Final[tuple[Check, ...]] = (
         "variants.",
         Severity.WARNING, DUPLICATE_SLUGS,
         ("workspace_id", "workspace", "slug", "normalized", "sharing"),
-        sql_check(lambda _f: DUPLICATE_SLUGS), requires=WS, cost=4,
+        sql_check(lambda _f: DUPLICATE_SLUGS), requires=WS, cost=50,
         symptom="workspace creation fails on a slug conflict"),
     Check(
         "invalid_slugs", "Slugs the backend could not have made",
         "Workspace slugs that do not match ^[a-z0-9]+(-[a-z0-9]+)*$ (the backend's slug "
         "rule only makes such slugs). Links and lookups by slug fail for them.",
         Severity.WARNING, INVALID_SLUGS, ("workspace_id", "workspace", "slug"),
-        sql_check(lambda _f: INVALID_SLUGS), requires=WS, cost=2,
+        sql_check(lambda _f: INVALID_SLUGS), requires=WS, cost=40,
         symptom="links and lookups by slug fail"),
     Check(
         "workspaces_without_admin", "Workspaces without an active admin",
@@ -151,7 +151,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         Severity.WARNING, WORKSPACES_WITHOUT_ADMIN,
         ("workspace_id", "workspace", "slug", "active_members"),
         sql_check(lambda _f: WORKSPACES_WITHOUT_ADMIN),
-        requires=(*WS, *MEMBERS, "users.id", "users.is_active"), cost=5,
+        requires=(*WS, *MEMBERS, "users.id", "users.is_active"), cost=32,
         symptom="nobody can invite, remove or re-role members"),
     Check(
         "workspaces_without_settings", "Workspaces without settings",
@@ -160,7 +160,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         "to fail), so this is a gap for later versions rather than a failure now.",
         Severity.WARNING, WORKSPACES_WITHOUT_SETTINGS, ("workspace_id", "workspace", "slug"),
         sql_check(lambda _f: WORKSPACES_WITHOUT_SETTINGS),
-        requires=(*WS, "workspace_settings.workspace_id"), cost=3,
+        requires=(*WS, "workspace_settings.workspace_id"), cost=6,
         symptom="none today (no route reads workspace settings); a gap for later versions"),
     Check(
         "workspace_creator_missing", "Workspaces whose creator is gone",
@@ -169,7 +169,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         Severity.WARNING, WORKSPACE_CREATOR_MISSING,
         ("workspace_id", "workspace", "slug", "created_by"),
         sql_check(lambda _f: WORKSPACE_CREATOR_MISSING),
-        requires=(*WS, "workspaces.created_by", "users.id"), cost=2,
+        requires=(*WS, "workspaces.created_by", "users.id"), cost=13,
         symptom="the workspace can never be deleted through the API"),
     Check(
         "memberships_dangling", "Memberships of missing users or workspaces",
@@ -180,7 +180,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         ("membership_id", "workspace_id", "workspace", "user_id", "username", "role",
          "problem"),
         sql_check(lambda _f: MEMBERSHIPS_DANGLING),
-        requires=(*MEMBERS, "workspaces.name", "users.username"), cost=3,
+        requires=(*MEMBERS, "workspaces.name", "users.username"), cost=13,
         symptom="member lists show users that no longer exist"),
     Check(
         "invalid_roles", "Roles outside their sets",
@@ -194,7 +194,7 @@ CHECKS: Final[tuple[Check, ...]] = (
         ("table", "row_id", "column", "value", "user_id", "workspace_id"),
         sql_check(invalid_roles_sql, lambda f: skipped_note(
             [need for need, _sql in ROLE_PARTS], f)),
-        requires=(), cost=3,
+        requires=(), cost=12,
         symptom="member lists answer 500 (workspace_members.role only)"),
     Check(
         "stale_connection_permissions", "Connection permissions that outlived their reason",
@@ -206,6 +206,6 @@ CHECKS: Final[tuple[Check, ...]] = (
          "problem"),
         sql_check(lambda _f: STALE_PERMISSIONS),
         requires=("connection_permissions.id", "connection_permissions.granted_by",
-                  "connections.workspace_id", *MEMBERS), cost=3,
+                  "connections.workspace_id", *MEMBERS), cost=4,
         symptom="access rules that outlive membership"),
 )

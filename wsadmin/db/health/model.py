@@ -111,7 +111,7 @@ class Check:
     requires: tuple[str, ...] = ()       # tables / table.columns it needs
     revisions: tuple[str, ...] | None = None  # where it applies (None: everywhere); informative
     fixes: tuple[Any, ...] = ()          # wsadmin.db.health.fix_plan.Fix records
-    cost: int = 1                        # relative cost, to schedule the slow ones first
+    cost: int = 1     # relative time on a million users, to schedule the slow ones first
     symptom: str = ""                    # the backend's symptom alone (docs, GUI)
 
     @property
