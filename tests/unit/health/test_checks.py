@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -250,6 +253,19 @@ def test_every_data_checks_sql_gives_the_same_rows_in_sqlite3(tmp_path: Path) ->
             rows = query(db, r.sql)
             assert len(rows) == r.count, r.id
             assert [tuple(s.values()) for s in r.sample] == rows, r.id
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="no sqlite3 shell here")
+def test_the_sql_pasted_into_the_sqlite3_shell_gives_the_same_rows(tmp_path: Path) -> None:
+    db = build(tmp_path, HEAD, sc.DELETED_WORKSPACE, sc.REMOVED_MEMBER, sc.ARGON2,
+               sc.EMAIL_VERIFIED_NULL, sc.PLAINTEXT_CONFIG, sc.CROSS_LINKS, sc.TEAM)
+    report = run_checks(db, sample_limit=None)
+    for r in report.findings:
+        if not r.sql.startswith(("SELECT", "WITH")) or "\n-- " in r.sql:
+            continue
+        shell = subprocess.run(["sqlite3", "-readonly", "-json", str(db)], input=r.sql + ";",
+                               capture_output=True, text=True, check=True)
+        assert json.loads(shell.stdout) == r.sample, r.id
 
 
 def test_stuck_at_001(tmp_path: Path) -> None:
