@@ -232,3 +232,11 @@ def test_many_users_are_given_workspaces_set_based(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 30
     assert query(db, "SELECT COUNT(*) FROM users WHERE current_workspace_id IS NULL") == [(0,)]
     assert query(db, "SELECT COUNT(DISTINCT slug) FROM workspaces") == [(20004,)]
+
+
+def test_a_preview_shows_its_first_rows_and_counts_them_all(tmp_path: Path) -> None:
+    db = build(tmp_path, HEAD, "UPDATE users SET current_workspace_id = NULL")
+    preview = preview_fix(db, "users_without_workspace", "personal", sample_limit=2)
+    assert [(s.count, len(s.sample)) for s in preview.steps] == [(4, 2)] * 4
+    assert [len(s.sample) for s in preview_fix(db, "users_without_workspace", "personal",
+                                               sample_limit=0).steps] == [0] * 4

@@ -21,7 +21,7 @@ from wsadmin.db.errors import Refused, WsadminError
 from wsadmin.db.health.diff import HealthDiff, compare
 from wsadmin.db.health.fix_plan import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
-from wsadmin.db.health.querying import fetch
+from wsadmin.db.health.querying import first_rows
 from wsadmin.db.health.registry import get
 from wsadmin.db.health.runner import gather_facts, refuse_foreign, run_checks
 from wsadmin.db.interrupts import held_interrupts
@@ -122,7 +122,7 @@ def _preview(conn: sqlite3.Connection, path: Path, check_id: str, fix: Fix, plan
              limit: int | None) -> Preview:
     steps = []
     for step in plan.steps:
-        _n, sample = fetch(conn, step.rows_sql, limit)
+        sample = first_rows(conn, step.rows_sql, limit)   # the step knows its count
         steps.append(StepPreview(step.action, step.table, step.summary, step.count, sample,
                                  step.key, step.sets))
     return Preview(str(path), check_id, fix.id, fix.title, fix.description, steps,

@@ -49,6 +49,17 @@ def fetch(conn: sqlite3.Connection, sql: str, limit: int | None
     return count, sample
 
 
+def first_rows(conn: sqlite3.Connection, sql: str, limit: int | None) -> list[dict[str, Any]]:
+    """The first `limit` rows of `sql` as dicts (all of them for None), without counting."""
+    assert_safe(sql)
+    if limit is not None and limit <= 0:
+        return []   # (fetchmany(0) would fetch everything)
+    cur = conn.execute(sql)
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall() if limit is None else cur.fetchmany(limit)
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
 def sql_check(build: SqlBuilder, note: Callable[[Facts], str] | None = None) -> CheckFunc:
     """A check that runs what `build` makes of the database's facts."""
     def run(conn: sqlite3.Connection, facts: Facts, options: RunOptions) -> Outcome:
