@@ -16,6 +16,9 @@ from wsadmin.db.health.model import CheckStatus, NotApplicable, Severity
 from wsadmin.db.health.registry import CHECKS
 from wsadmin.db.health.runner import run_checks
 from wsadmin.db.health.secret_columns import SecretExposed
+from wsadmin.db.schema import chain, render
+from wsadmin.db.schema.shape import HEAD as HEAD_SHAPE
+from wsadmin.db.schema.shape import Shape
 
 
 def _boom(*_a: object) -> None:
@@ -118,3 +121,34 @@ def test_missing_tables_and_columns_never_error(tmp_path: Path, sql: str) -> Non
     report = run_checks(build(tmp_path, HEAD, sql))
     assert report.errors == []
     assert report.get("schema_drift").status is not CheckStatus.OK or sql.startswith("DELETE")
+
+
+def _shaped(path: Path, shape: Shape, recorded: str | None) -> Path:
+    conn = sqlite3.connect(path)
+    try:
+        render.build(conn, shape)
+        if recorded is not None:
+            conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            conn.execute("INSERT INTO alembic_version VALUES (?)", (recorded,))
+        conn.commit()
+    finally:
+        conn.close()
+    return path
+
+
+def _mixed() -> Shape:
+    base = chain.shape_at(chain.BASE)
+    return Shape(base.tables + tuple(t for t in HEAD_SHAPE.tables if t.name not in base))
+
+
+@pytest.mark.parametrize("rev", [chain.BASE, *chain.REVISION_IDS, "mixed"])
+@pytest.mark.parametrize("recorded", [False, True])
+def test_no_check_errors_on_any_shape_the_chain_knows(tmp_path: Path, rev: str,
+                                                      recorded: bool) -> None:
+    shape = _mixed() if rev == "mixed" else chain.shape_at(rev)
+    stamp = rev if recorded and rev in chain.REVISION_IDS else None
+    report = run_checks(_shaped(tmp_path / "shaped.db", shape, stamp))
+    assert report.errors == []
+    assert report.state in ("legacy", "at_revision", "stuck_at_001", "mixed",
+                            "unversioned_head", "recorded_ahead_of_shape")
+    assert not report.findings or report.state in ("mixed", "unversioned_head")

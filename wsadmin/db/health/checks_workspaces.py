@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 from wsadmin.db.health.model import Check, Facts, Severity
@@ -78,28 +79,34 @@ SELECT m.id AS membership_id, m.workspace_id AS workspace_id, w.name AS workspac
 {DANGLING_MEMBERS_SOURCE}
 ORDER BY m.id"""
 
-ROLE_PARTS: Final = (
-    ("workspace_members.role",
-     f"SELECT 'workspace_members' AS \"table\", m.id AS row_id, 'role' AS \"column\",\n"
-     f"       m.role AS value, m.user_id AS user_id, m.workspace_id AS workspace_id\n"
-     f"FROM workspace_members AS m\n"
-     f"WHERE m.role IS NULL OR m.role NOT IN {in_set(WORKSPACE_ROLES)}"),
-    ("users.role",
-     f"SELECT 'users' AS \"table\", u.id AS row_id, 'role' AS \"column\", u.role AS value,\n"
-     f"       u.id AS user_id, NULL AS workspace_id\nFROM users AS u\n"
-     f"WHERE u.role IS NULL OR u.role NOT IN {in_set(WORKSPACE_ROLES)}"),
-    ("connection_permissions.permission_level",
-     f"SELECT 'connection_permissions' AS \"table\", p.id AS row_id,"
-     f" 'permission_level' AS \"column\",\n       p.permission_level AS value,"
-     f" p.user_id AS user_id,\n       (SELECT c.workspace_id FROM connections AS c"
-     f" WHERE c.id = p.connection_id) AS workspace_id\nFROM connection_permissions AS p\n"
-     f"WHERE p.permission_level IS NULL OR p.permission_level NOT IN"
-     f" {in_set(PERMISSION_LEVELS)}"),
+def _permission_workspace(f: Facts) -> str:
+    if not f.has("connections.workspace_id"):
+        return "NULL"
+    return "(SELECT c.workspace_id FROM connections AS c WHERE c.id = p.connection_id)"
+
+
+ROLE_PARTS: Final[tuple[tuple[str, Callable[[Facts], str]], ...]] = (
+    ("workspace_members.role", lambda f: (
+        "SELECT 'workspace_members' AS \"table\", m.id AS row_id, 'role' AS \"column\",\n"
+        "       m.role AS value, m.user_id AS user_id, m.workspace_id AS workspace_id\n"
+        "FROM workspace_members AS m\n"
+        f"WHERE m.role IS NULL OR m.role NOT IN {in_set(WORKSPACE_ROLES)}")),
+    ("users.role", lambda f: (
+        "SELECT 'users' AS \"table\", u.id AS row_id, 'role' AS \"column\", u.role AS value,\n"
+        "       u.id AS user_id, NULL AS workspace_id\nFROM users AS u\n"
+        f"WHERE u.role IS NULL OR u.role NOT IN {in_set(WORKSPACE_ROLES)}")),
+    ("connection_permissions.permission_level", lambda f: (
+        "SELECT 'connection_permissions' AS \"table\", p.id AS row_id,"
+        " 'permission_level' AS \"column\",\n       p.permission_level AS value,"
+        f" p.user_id AS user_id,\n       {_permission_workspace(f)} AS workspace_id\n"
+        "FROM connection_permissions AS p\n"
+        "WHERE p.permission_level IS NULL OR p.permission_level NOT IN"
+        f" {in_set(PERMISSION_LEVELS)}")),
 )
 
 
 def invalid_roles_sql(f: Facts) -> str:
-    return union((sql for need, sql in ROLE_PARTS if f.has(need)), '"table", row_id')
+    return union((part(f) for need, part in ROLE_PARTS if f.has(need)), '"table", row_id')
 
 
 STALE_SOURCE: Final = """\
