@@ -1,8 +1,10 @@
-"""Fixture databases, in one place.
+"""Fixture databases, in one place, in the backend's real schema (SCHEMA.md).
 
-Databases at a revision are built by the real migrations; legacy ones by the
-contract's legacy DDL (wsadmin.db.contract), never by copies of it. Tests then
-break them with plain SQL to set up a finding.
+Legacy databases are legacy.sql (the schema package's copy, run as written) plus
+exactly the given rows; databases at a revision are migrated from them by the
+real revisions. Tests then break them with plain SQL to set up a finding. The
+states the backend's own tooling leaves behind come from
+wsadmin.db.schema.backend_tooling; demo-sized ones from wsadmin.db.schema.demo.
 """
 
 from __future__ import annotations
@@ -12,27 +14,51 @@ import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from wsadmin.db.contract import LEGACY_DDL
 from wsadmin.db.migrate.runner import run_alembic
+from wsadmin.db.schema import chain
+from wsadmin.db.schema.backend_tooling import run_legacy_sql
+from wsadmin.db.schema.status import inspect
 from wsadmin.db.sqlite.connect import connect_rw, prepare_for_migration
 
 Row = Mapping[str, Any]
+HEAD: Final = chain.HEAD_REVISION
+# A well-formed bcrypt hash (60 characters); nobody logs in with it in tests.
+HASH: Final = "$2b$12$" + "N" * 22 + "testhashtesthashtesthashtesthas"
+STAMP: Final = "2024-01-02 03:04:05.000000"
+
+
+def user(uid: int, name: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A legacy users row (the columns every revision has) for `uid`."""
+    username = name or f"user{uid}"
+    return {"id": uid, "username": username, "email": f"user{uid}@example.org",
+            "password_hash": HASH, "role": "admin" if uid == 1 else "viewer",
+            "is_active": 1, "created_at": STAMP, **extra}
+
+
+def dashboard(did: int, creator: int, name: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"id": did, "name": name or f"dashboard {did}", "layout": "{}",
+            "created_by": creator, "created_at": STAMP, **extra}
+
+
+def connection(cid: int, creator: int, **extra: Any) -> dict[str, Any]:
+    return {"id": cid, "name": f"connection {cid}", "type": "postgresql",
+            "config": '"Z0FBQUFB' + "c" * 40 + '"', "created_by": creator,
+            "created_at": STAMP, **extra}
 
 
 def make_legacy(path: Path, *, users: Iterable[Row] = (), dashboards: Iterable[Row] = (),
-                connections: Iterable[Row] = (), saved_queries: Iterable[Row] = (),
-                journal_mode: str = "delete") -> Path:
+                connections: Iterable[Row] = (), journal_mode: str = "delete",
+                **tables: Iterable[Row]) -> Path:
     """A legacy database (no alembic_version) holding exactly the given rows."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(f"PRAGMA journal_mode={journal_mode}")
         conn.execute("BEGIN")
-        for ddl in LEGACY_DDL.values():
-            conn.execute(ddl)
+        run_legacy_sql(conn)
         for table, rows in (("users", users), ("connections", connections),
-                            ("dashboards", dashboards), ("saved_queries", saved_queries)):
+                            ("dashboards", dashboards), *tables.items()):
             insert_rows(conn, table, rows)
         conn.execute("COMMIT")
     finally:
@@ -42,23 +68,15 @@ def make_legacy(path: Path, *, users: Iterable[Row] = (), dashboards: Iterable[R
 
 def insert_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Row]) -> None:
     for row in rows:
-        cols = ", ".join(row)
+        cols = ", ".join(f'"{c}"' for c in row)
         marks = ", ".join("?" for _ in row)
-        conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
-
-
-def user(uid: int, name: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"id": uid, "username": name or f"user{uid}", "hashed_password": "$argon2id$x",
-            **extra}
+        conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(row.values()))
 
 
 def migrate_to(path: Path, revision: str) -> Path:
-    """Upgrade a database with the project's own migrations (no backup)."""
-    from wsadmin.db import revisions
-    from wsadmin.db.inspect import inspect
-
+    """Upgrade a database with the project's own revisions (no backup)."""
     current = inspect(path).current_revision
-    ids = revisions.ids()
+    ids = chain.REVISION_IDS
     start = 0 if current is None else ids.index(current) + 1
     steps = list(ids[start : ids.index(revision) + 1])
     if steps:
@@ -66,8 +84,8 @@ def migrate_to(path: Path, revision: str) -> Path:
     return path
 
 
-def make_at(path: Path, revision: str, **rows: Iterable[Row]) -> Path:
-    """A database at `revision` ('001', '002'), migrated from legacy rows."""
+def make_at(path: Path, revision: str = HEAD, **rows: Any) -> Path:
+    """A database at `revision` (head by default), migrated from legacy rows."""
     make_legacy(path, **rows)
     return migrate_to(path, revision)
 

@@ -7,13 +7,13 @@ import sys
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm, print_json, print_step
-from wsadmin.db.common.text import printable, printable_lines
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("check", help="run the health checks (read-only)",
                        description="Run the runbook's diagnosis and more, read-only. "
-                                   "Exit 0: clean; 1: findings; 2: a check could not run.")
+                                   "Exit 0: clean; 1: findings; 2: a check could not run, or "
+                                   "the database is not the backend's.")
     p.add_argument("db", help="path to app_metadata.db")
     p.add_argument("--json", action="store_true", help="machine-readable output (stable form)")
     p.add_argument("--only", metavar="ID,...", help="run only these checks (comma-separated)")
@@ -30,7 +30,6 @@ def register(sub: Any) -> None:
     f.add_argument("--option", metavar="NAME", help="which fix (default: the first listed)")
     f.add_argument("--user", help="promote_user: the user to make admin")
     f.add_argument("--workspace", help="promote_user: only this workspace (slug or id)")
-    f.add_argument("--role", help="add_membership: role of the new memberships")
     f.add_argument("--dry-run", action="store_true", help="only show what would change")
     f.add_argument("--backup-dir", help="where to write the backup (default: beside the DB)")
     f.add_argument("--json", action="store_true", help="machine-readable output")
@@ -51,50 +50,47 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 _MARK = {"ok": "ok", "findings": "FOUND", "not_applicable": "n/a", "error": "ERROR"}
+PAD = " " * 18
 
 
 def _cell(value: Any) -> str:
-    """A sample value as it reads in a terminal: controls in it escaped, cut at 40."""
-    text = "NULL" if value is None else printable(value)
+    if isinstance(value, bytes):
+        value = "x'" + value.hex() + "'"
+    text = "NULL" if value is None else str(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def fix_ids(check_id: str) -> tuple[str, ...]:
-    from wsadmin.db.health.registry import BY_ID
-
-    check = BY_ID.get(check_id)
-    return check.fix_ids if check is not None else ()
-
-
 def render_report(report: Any, *, show_sql: bool = False) -> str:
-    lines = [f"database: {printable(report.database)}",
-             f"revision: {printable(report.revision or '(none: legacy)')}", ""]
+    lines = [f"database: {report.database}",
+             f"revision: {report.revision or '(none recorded)'}",
+             f"state:    {report.state or '?'}", ""]
     for r in report.checks:
         count = f"{r.count:>8,}" if r.status.value == "findings" else " " * 8
-        lines.append(f"[{_MARK[r.status.value]:>5}] {count}  {r.id:<28} {r.title}")
+        lines.append(f"[{_MARK[r.status.value]:>5}] {count}  {r.id:<30} {r.title}")
         if r.status.value in ("not_applicable", "error") and r.reason:
-            lines.append(f"                  {printable(r.reason)}")
+            lines.append(f"{PAD}{r.reason}")
         if r.status.value == "findings":
-            lines.append(f"                  {r.explanation}")
+            lines.append(f"{PAD}severity: {r.severity.value}. {r.explanation}")
             for row in r.sample[:5]:
-                lines.append("                  - " + ", ".join(
-                    f"{k}={_cell(v)}" for k, v in row.items()))
+                lines.append(f"{PAD}- " + ", ".join(f"{k}={_cell(v)}" for k, v in row.items()))
             if r.count > 5:
-                lines.append(f"                  ... {r.count - 5:,} more (--json shows 20)")
-            fixes = fix_ids(r.id)
-            if fixes:
-                lines.append(f"                  fixes: {', '.join(fixes)}")
+                lines.append(f"{PAD}... {r.count - 5:,} more (--json shows 20)")
+            if r.reason:
+                lines.append(f"{PAD}note: {r.reason}")
+            if r.fixes:
+                lines.append(f"{PAD}fixes: {', '.join(r.fixes)}")
         if show_sql or r.status.value == "findings":
-            pad = "\n" + " " * 23
-            lines.append("                  SQL: " + r.sql.replace("\n", pad))
-    found = [r for r in report.checks if r.status.value == "findings"]
+            lines.append(f"{PAD}SQL: " + r.sql.replace("\n", "\n" + PAD + "     "))
+    found = report.by_severity()
+    found = [r for r in found if r.status.value == "findings"]
     errors = [r for r in report.checks if r.status.value == "error"]
     lines.append("")
     if errors:
         lines.append(f"{len(errors)} check(s) could not run; {len(found)} with findings")
     elif found:
-        lines.append(f"{len(found)} check(s) with findings: "
-                     "`wsadmin fix DB CHECK_ID --dry-run` shows what a fix would change")
+        lines.append(f"{len(found)} check(s) with findings, most severe first: "
+                     + ", ".join(f"{r.id} ({r.severity.value})" for r in found))
+        lines.append("`wsadmin fix DB CHECK_ID --dry-run` shows what a fix would change")
     else:
         lines.append("no problems found")
     return "\n".join(lines)
@@ -103,9 +99,12 @@ def render_report(report: Any, *, show_sql: bool = False) -> str:
 def render_preview(preview: Any) -> str:
     lines = [f"fix {preview.check_id} / {preview.fix_id}: {preview.title}",
              f"  {preview.description}"]
+    if preview.command:
+        command = preview.command.replace(" DB", " " + preview.database)
+        lines.append(f"  this fix is another command: {command}")
     for note in preview.notes:
-        lines.append(f"  note: {printable(note)}")
-    if preview.empty:
+        lines.append(f"  note: {note}")
+    if preview.empty and not preview.command:
         lines.append("  nothing to change")
     for step in preview.steps:
         lines.append(f"  {step.summary} ({step.action} {step.table}: {step.count:,})")
@@ -119,10 +118,9 @@ def render_preview(preview: Any) -> str:
 def run_fix(args: argparse.Namespace) -> int:
     from wsadmin.db.health.apply import apply_fix, preview_fix
 
-    params = {k: v for k, v in (("user", args.user), ("workspace", args.workspace),
-                                ("role", args.role)) if v}
+    params = {k: v for k, v in (("user", args.user), ("workspace", args.workspace)) if v}
     preview = preview_fix(args.db, args.check_id, args.option, params)
-    if args.dry_run or preview.empty:
+    if args.dry_run or (preview.empty and not preview.command):
         if args.json:
             print_json({"preview": preview.to_json(), "applied": False})
         else:
@@ -130,7 +128,8 @@ def run_fix(args: argparse.Namespace) -> int:
         return 0
     if not args.json:
         print(render_preview(preview))
-    confirm(f"Back up {args.db} and apply these {preview.total:,} change(s)?", args)
+    if not preview.command:
+        confirm(f"Back up {args.db} and apply these {preview.total:,} change(s)?", args)
     result = apply_fix(args.db, args.check_id, preview.fix_id, params,
                        backup_dir=args.backup_dir, progress=print_step)
     after = result.check_after
@@ -141,11 +140,11 @@ def run_fix(args: argparse.Namespace) -> int:
                     "diff": result.diff.to_json() if result.diff else None})
     else:
         where = result.backup.path if result.backup else "-"
-        print(f"done: {result.preview.total:,} change(s); backup {printable(where)}")
+        print(f"done: {result.preview.total:,} change(s); backup {where}")
         counted = f" ({after.count:,})" if after.count else ""
         print(f"{after.id} now: {after.status.value}{counted}")
         if result.diff is not None:
-            print(printable_lines(result.diff.summary()))
+            print(result.diff.summary())
     if result.diff is not None and not result.diff.ok:
         print("wsadmin: warning: another check got worse (see above)", file=sys.stderr)
     return 0 if result.clean else 1

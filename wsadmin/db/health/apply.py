@@ -21,12 +21,13 @@ from wsadmin.db.common import audit
 from wsadmin.db.common.errors import Refused, WsadminError
 from wsadmin.db.common.interrupts import held_interrupts
 from wsadmin.db.common.progress import ProgressCallback, Reporter
-from wsadmin.db.health.checks import fetch
 from wsadmin.db.health.diff import HealthDiff, compare
-from wsadmin.db.health.fixes import Fix, Plan, Step
+from wsadmin.db.health.fix_plan import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
+from wsadmin.db.health.querying import first_rows
 from wsadmin.db.health.registry import get
-from wsadmin.db.health.runner import gather_facts, run_checks
+from wsadmin.db.health.runner import gather_facts, refuse_foreign, run_checks
+from wsadmin.db.schema.states import State
 from wsadmin.db.sqlite.connect import connect_ro, translated_errors
 from wsadmin.db.sqlite.files import check_file
 from wsadmin.db.sqlite.introspect import table_names
@@ -58,6 +59,8 @@ class Preview:
     steps: list[StepPreview]
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    now: str = ""                 # the timestamp planned new and updated rows get
+    command: str | None = None    # the fix is this other command (`wsadmin adopt DB`)
 
     @property
     def total(self) -> int:
@@ -70,7 +73,8 @@ class Preview:
     def to_json(self) -> dict[str, Any]:
         return {"database": self.database, "check": self.check_id, "fix": self.fix_id,
                 "title": self.title, "total": self.total, "skipped": self.skipped,
-                "notes": self.notes, "steps": [s.to_json() for s in self.steps]}
+                "notes": self.notes, "command": self.command,
+                "steps": [s.to_json() for s in self.steps]}
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,11 @@ def choose(check_id: str, fix_id: str | None) -> Fix:
 
 def _facts_for(conn: sqlite3.Connection, path: Path, check_id: str) -> Facts:
     facts = gather_facts(conn, path, path.stat().st_size)
+    refuse_foreign(facts)
+    cls = facts.classification
+    if cls is not None and cls.state is State.UNKNOWN_REVISION:
+        raise Refused(f"{path} records a revision this wsadmin does not know: fixes are "
+                      "refused", "use the tool that migrated it")
     missing = facts.missing(get(check_id).requires)
     if missing:
         raise Refused(f"{check_id} does not apply to {path}: it needs " + ", ".join(missing))
@@ -111,11 +120,11 @@ def _preview(conn: sqlite3.Connection, path: Path, check_id: str, fix: Fix, plan
              limit: int | None) -> Preview:
     steps = []
     for step in plan.steps:
-        _n, sample = fetch(conn, step.rows_sql, limit)
+        sample = first_rows(conn, step.rows_sql, limit)   # the step knows its count
         steps.append(StepPreview(step.action, step.table, step.summary, step.count, sample,
                                  step.key, step.sets))
     return Preview(str(path), check_id, fix.id, fix.title, fix.description, steps,
-                   plan.skipped, list(plan.notes))
+                   plan.skipped, list(plan.notes), plan.now, plan.command)
 
 
 def preview_fix(path: str | Path, check_id: str, fix_id: str | None = None,
@@ -169,6 +178,10 @@ def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
     p = Path(path)
     check_file(p)
     fix = choose(check_id, fix_id)
+    if fix.command is not None:
+        raise Refused(f"the fix {check_id} / {fix.id} is the command `wsadmin {fix.command} "
+                      f"{p}`, not applied by `wsadmin fix`",
+                      f"run `wsadmin {fix.command} {p}`")
     reporter = Reporter(progress)
     before = run_checks(p) if verify else None
     plan_first = preview_fix(p, check_id, fix.id, params, sample_limit=0)

@@ -1,9 +1,11 @@
 """Health checks as data: the records the GUI and the CLI render.
 
-A check is a frozen record (id, title, explanation, the SQL it runs, the
-revisions and tables it needs, a severity, its fixes) plus a function that
-runs it on a read-only connection. A result says ok / findings /
-not_applicable / error, with the count SCHEMA.md defines and a sample.
+A check is a frozen record (id, title, explanation with the backend's
+symptom, the SQL it runs, the tables and columns it needs, a severity, its
+fixes) plus a function that runs it on a read-only connection. A result says
+ok / findings / not_applicable / error, with the count SCHEMA.md defines and
+a sample of readable columns (secret columns only as wsadmin.db.health.
+secret_columns describes them).
 """
 
 from __future__ import annotations
@@ -12,15 +14,26 @@ import enum
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from wsadmin.db.schema.states import Classification
 
 SAMPLE_LIMIT: Final = 20
 
 
 class Severity(enum.StrEnum):
-    CRITICAL = "critical"   # the backend fails (400s, lost data, corrupt file)
-    WARNING = "warning"     # wrong but the backend keeps working for most people
+    """Most severe first; `rank` orders them (the GUI lists findings by it)."""
+
+    DAMAGE = "damage"       # the file itself is damaged: nothing else can be trusted
+    SECURITY = "security"   # one workspace's data (credentials included) reaches others
+    CRITICAL = "critical"   # the backend fails (400s, 500s, invisible data)
+    WARNING = "warning"     # wrong, but the backend keeps working for most people
     INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
 
 
 class CheckStatus(enum.StrEnum):
@@ -38,7 +51,9 @@ class Facts:
     size: int
     tables: frozenset[str]
     columns: Mapping[str, tuple[str, ...]]
-    recorded: tuple[str, ...]          # rows of alembic_version (empty: legacy)
+    recorded: tuple[str, ...]          # rows of alembic_version (empty: none recorded)
+    classification: Classification | None = None
+    declared: Mapping[tuple[str, str], str] = field(default_factory=dict)  # declared types
 
     @property
     def revision(self) -> str | None:
@@ -53,6 +68,12 @@ class Facts:
 
     def missing(self, requirements: Sequence[str]) -> list[str]:
         return [r for r in requirements if not self.has(r)]
+
+    def length_of(self, table: str, column: str, default: int) -> int:
+        """The length a column declares (`VARCHAR(100)` -> 100), else `default`."""
+        declared = self.declared.get((table, column), "")
+        inside = declared.partition("(")[2].partition(")")[0].split(",")[0].strip()
+        return int(inside) if inside.isdigit() and int(inside) > 0 else default
 
 
 @dataclass(frozen=True)
@@ -82,19 +103,27 @@ CheckFunc = Callable[[sqlite3.Connection, Facts, RunOptions], Outcome]
 class Check:
     id: str
     title: str
-    explanation: str          # what is wrong, in the runbook's terms, with the backend's symptom
+    explanation: str          # what is wrong, and the backend's symptom (as measured)
     severity: Severity
-    sql: str                  # what it runs, shown to the operator (copyable)
+    sql: str                  # what it runs on a head database, shown to the operator
     columns: tuple[str, ...]  # the sample's columns, in order
     run: CheckFunc
     requires: tuple[str, ...] = ()       # tables / table.columns it needs
     revisions: tuple[str, ...] | None = None  # where it applies (None: everywhere); informative
-    fixes: tuple[Any, ...] = ()          # wsadmin.db.health.fixes.Fix records
-    cost: int = 1                        # relative cost, to schedule the slow ones first
+    fixes: tuple[Any, ...] = ()          # wsadmin.db.health.fix_plan.Fix records
+    cost: int = 1     # relative time on a million users, to schedule the slow ones first
+    symptom: str = ""                    # the backend's symptom alone (docs, GUI)
 
     @property
     def fix_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fixes)
+
+
+def _plain(value: Any) -> Any:
+    """Sample values as JSON can carry them: a BLOB becomes its SQL literal."""
+    if isinstance(value, bytes):
+        return "x'" + value.hex() + "'"
+    return value
 
 
 @dataclass(frozen=True)
@@ -110,6 +139,7 @@ class CheckResult:
     reason: str = ""
     seconds: float = 0.0
     columns: tuple[str, ...] = ()
+    fixes: tuple[str, ...] = ()
 
     @property
     def problems(self) -> int:
@@ -122,11 +152,12 @@ class CheckResult:
             "title": self.title,
             "status": self.status.value,
             "count": self.count,
-            "sample": self.sample,
+            "sample": [{k: _plain(v) for k, v in row.items()} for row in self.sample],
             "sql": self.sql,
             "severity": self.severity.value,
             "explanation": self.explanation,
             "reason": self.reason or None,
+            "fixes": list(self.fixes),
         }
 
 
@@ -136,6 +167,7 @@ class HealthReport:
     revision: str | None
     checks: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
+    state: str | None = None
 
     def get(self, check_id: str) -> CheckResult:
         for r in self.checks:
@@ -150,6 +182,11 @@ class HealthReport:
     @property
     def findings(self) -> list[CheckResult]:
         return [r for r in self.checks if r.status is CheckStatus.FINDINGS]
+
+    def by_severity(self) -> list[CheckResult]:
+        """Findings first, most severe first (file damage, then security, ...)."""
+        order = {CheckStatus.FINDINGS: 0, CheckStatus.ERROR: 1}
+        return sorted(self.checks, key=lambda r: (order.get(r.status, 2), r.severity.rank))
 
     @property
     def clean(self) -> bool:
@@ -166,5 +203,6 @@ class HealthReport:
         return {
             "database": self.database,
             "revision": self.revision,
+            "state": self.state,
             "checks": [r.to_json() for r in self.checks],
         }

@@ -1,11 +1,7 @@
 """Run health checks read-only, on two connections at once.
 
 Each check runs on its own; a check that cannot apply says why, and one that
-raises becomes an `error` result without stopping the others, except when
-SQLite finds the file damaged: then no result can be trusted (a check that
-did not touch the broken page says "ok"), and the run stops with
-CorruptDatabase. A database of another application is refused before any
-check runs: "no problems found" would be a lie about it. The checks are
+raises becomes an `error` result without stopping the others. The checks are
 independent reads, so two worker threads (each with its own read-only
 connection: SQLite releases the GIL while it works) take them from a queue,
 slowest first.
@@ -21,12 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from wsadmin.db.common.errors import (
-    CorruptDatabase,
-    ForeignDatabase,
-    WsadminError,
-    classify_sqlite_error,
-)
+from wsadmin.db.common.errors import ForeignDatabase, Refused, WsadminError, classify_sqlite_error
 from wsadmin.db.health.model import (
     SAMPLE_LIMIT,
     Check,
@@ -38,7 +29,7 @@ from wsadmin.db.health.model import (
     RunOptions,
 )
 from wsadmin.db.health.registry import CHECKS, get
-from wsadmin.db.inspect import State, classify
+from wsadmin.db.schema.states import State, classify
 from wsadmin.db.sqlite.connect import read_quietly, translated_errors
 from wsadmin.db.sqlite.files import check_file
 
@@ -51,24 +42,41 @@ def query_only(conn: sqlite3.Connection) -> sqlite3.Connection:
 
 
 def gather_facts(conn: sqlite3.Connection, path: Path, size: int) -> Facts:
+    """Tables, columns and their declared types, alembic_version, and the state (SCHEMA.md)."""
     tables = [str(r[0]) for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")]
     columns: dict[str, tuple[str, ...]] = {}
+    declared: dict[tuple[str, str], str] = {}
     for t in tables:
-        q = t.replace('"', '""')
-        columns[t] = tuple(str(r[1]) for r in conn.execute(f'PRAGMA table_info("{q}")'))
+        info = conn.execute("SELECT name, type FROM pragma_table_info(?)", (t,)).fetchall()
+        columns[t] = tuple(str(r[0]) for r in info)
+        declared.update(((t, str(name)), str(kind or "")) for name, kind in info)
     recorded: tuple[str, ...] = ()
     if "alembic_version" in tables and "version_num" in columns["alembic_version"]:
         recorded = tuple(str(r[0]) for r in conn.execute(
             "SELECT version_num FROM alembic_version ORDER BY version_num"))
-    return Facts(str(path), size, frozenset(tables), columns, recorded)
+    return Facts(str(path), size, frozenset(tables), columns, recorded, classify(conn), declared)
 
 
-def select(only: Iterable[str] | None) -> list[Check]:
+def refuse_foreign(facts: Facts) -> None:
+    """SCHEMA.md: a database that is not the backend's is refused, checks included."""
+    cls = facts.classification
+    if cls is not None and cls.state is State.FOREIGN:
+        raise ForeignDatabase(f"{facts.path}: {cls.summary.rstrip('.')}")
+
+
+def select(only: Iterable[str] | None, checks: Sequence[Check] | None = None) -> list[Check]:
+    pool = list(CHECKS if checks is None else checks)
     if only is None:
-        return list(CHECKS)
-    wanted = {get(i).id for i in only}
-    return [c for c in CHECKS if c.id in wanted]
+        return pool
+    by_id = {c.id: c for c in pool}
+    wanted = set()
+    for i in only:
+        if i not in by_id:
+            get(i)   # raises Refused naming the known ids
+            raise Refused(f"check {i!r} is not among the checks given")
+        wanted.add(i)
+    return [c for c in pool if c.id in wanted]
 
 
 def _result(check: Check, status: CheckStatus, *, count: int = 0, sample: list[dict[str, object]]
@@ -76,7 +84,7 @@ def _result(check: Check, status: CheckStatus, *, count: int = 0, sample: list[d
             ) -> CheckResult:
     return CheckResult(check.id, check.title, status, count, list(sample or []),
                        sql if sql is not None else check.sql, check.severity, check.explanation,
-                       reason, seconds, check.columns)
+                       reason, seconds, check.columns, check.fix_ids)
 
 
 def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOptions
@@ -84,7 +92,8 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
     missing = facts.missing(check.requires)
     if missing:
         what = ", ".join(missing)
-        legacy = " (a legacy database has no workspaces)" if not facts.recorded else ""
+        legacy = (" (a legacy database has no workspaces)" if facts.classification is not None
+                  and facts.classification.state is State.LEGACY else "")
         return _result(check, CheckStatus.NOT_APPLICABLE,
                        reason=f"needs {what}, which this database does not have{legacy}")
     started = time.perf_counter()
@@ -96,9 +105,6 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
     except Exception as exc:
         log.debug("check %s failed", check.id, exc_info=True)
         known = classify_sqlite_error(exc, facts.path, f"run {check.id} on")
-        damaged = exc if isinstance(exc, CorruptDatabase) else known
-        if isinstance(damaged, CorruptDatabase):
-            raise damaged from exc
         if isinstance(exc, WsadminError):
             reason = exc.one_line()
         elif known is not None:
@@ -113,43 +119,38 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
 
 
 def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
-               full_integrity: bool = False, sample_limit: int | None = SAMPLE_LIMIT,
-               workers: int = 2) -> HealthReport:
-    """Run the checks (all, or `only` these ids) on `path`, read-only.
+               checks: Sequence[Check] | None = None, full_integrity: bool = False,
+               sample_limit: int | None = SAMPLE_LIMIT, workers: int = 2) -> HealthReport:
+    """Run the checks (the registry's, or `checks`; all, or `only` these ids) on `path`,
+    read-only.
 
     Raises DatabaseMissing / NotADatabase / CorruptDatabase when the file
-    cannot be opened as SQLite at all or SQLite finds it damaged, and
-    ForeignDatabase for another application's database; everything else ends
-    up in the results.
+    cannot be opened as SQLite at all, ForeignDatabase when it is not the
+    backend's; everything else ends up in the results.
     """
     started = time.perf_counter()
     p = Path(path)
     facts_file = check_file(p)
-    chosen = select(only)
+    chosen = select(only, checks)
     options = RunOptions(full_integrity=full_integrity, sample_limit=sample_limit)
     if facts_file.empty:
         return HealthReport(str(p), None, [
             _result(c, CheckStatus.NOT_APPLICABLE, reason="the file is empty (a fresh database)")
-            for c in chosen], time.perf_counter() - started)
+            for c in chosen], time.perf_counter() - started, State.EMPTY.value)
 
     def session(open_conn: Callable[[], sqlite3.Connection]) -> tuple[Facts, list[CheckResult]]:
         first = query_only(open_conn())
         with translated_errors(p, "read"):
             facts = gather_facts(first, p, facts_file.size)
-            _refuse_foreign(first, p)
+        refuse_foreign(facts)
         extra = [query_only(open_conn()) for _ in range(min(max(1, workers), len(chosen)) - 1)]
         return facts, _run_parallel(chosen, facts, options, [first, *extra])
 
     facts, results = read_quietly(p, session)
     order = {c.id: i for i, c in enumerate(chosen)}
     results.sort(key=lambda r: order[r.id])
-    return HealthReport(str(p), facts.revision, results, time.perf_counter() - started)
-
-
-def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
-    state, _rev, problems = classify(conn)
-    if state is State.FOREIGN:
-        raise ForeignDatabase(f"{path} is not an app_metadata.db: " + "; ".join(problems))
+    state = facts.classification.state.value if facts.classification is not None else None
+    return HealthReport(str(p), facts.revision, results, time.perf_counter() - started, state)
 
 
 def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
@@ -159,21 +160,15 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     for check in sorted(chosen, key=lambda c: -c.cost):
         jobs.put(check)
     results: list[CheckResult] = []
-    damaged: list[CorruptDatabase] = []
     lock = threading.Lock()
 
     def work(conn: sqlite3.Connection) -> None:
-        while not damaged:
+        while True:
             try:
                 check = jobs.get_nowait()
             except queue.Empty:
                 return
-            try:
-                result = run_one(check, conn, facts, options)
-            except CorruptDatabase as exc:
-                with lock:
-                    damaged.append(exc)
-                return
+            result = run_one(check, conn, facts, options)
             with lock:
                 results.append(result)
 
@@ -185,6 +180,4 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     work(conns[0])
     for thread in threads:
         thread.join()
-    if damaged:
-        raise damaged[0]
     return results
