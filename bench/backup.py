@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.demo import build_demo
+from wsadmin.db.schema.demo import build_demo
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -56,7 +56,7 @@ def main() -> int:
     db = work / "app_metadata.db"
     try:
         if not db.exists():
-            t = timed(lambda: build_demo(db, users=args.users, state="002"))
+            t = timed(lambda: build_demo(db, users=args.users, state="head"))
             print(f"built {db} ({db.stat().st_size / 1e6:.0f} MB) in {t:.1f} s", file=sys.stderr)
         with db.open("rb") as fh:          # warm the page cache for every contender
             while fh.read(16 << 20):

@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 from wsadmin.db.common.progress import Step
-from wsadmin.db.demo import build_demo
 from wsadmin.db.migrate import pipeline
 from wsadmin.db.migrate.runner import run_alembic
+from wsadmin.db.schema.demo import build_demo
 
 
 def _counts(path: Path) -> dict[str, int]:

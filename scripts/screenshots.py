@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from wsadmin.db.backup.create import create_backup
     from wsadmin.db.common import audit
-    from wsadmin.db.demo import build_demo
+    from wsadmin.db.schema.demo import build_demo
     from wsadmin.ui.main_window import MainWindow
     from wsadmin.ui.settings import Settings
     from wsadmin.ui.widgets.errors import ErrorDialog

@@ -220,7 +220,7 @@ def test_check_refuses_another_applications_database(tmp_path: Path, as_json: bo
     out, err = capsys.readouterr()
     assert code == 2, err
     line = one_error_line(err)
-    assert "not an app_metadata.db" in line and "songs" in line
+    assert "not the backend's app_metadata.db" in line.lower() and "songs" in line
     assert out == ""
     assert state_of(tmp_path) == before
 

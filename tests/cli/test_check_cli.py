@@ -84,7 +84,7 @@ def test_legacy_is_not_applicable_and_foreign_is_refused(
         code, out, err = run(capsys, "check", str(foreign), *extra)
         assert (code, out) == (2, "")
         assert err.count("\n") == 1 and err.startswith("wsadmin: error: ")
-        assert "Not the backend's database" in err
+        assert "Not the backend's app_metadata.db" in err
 
 
 def test_unknown_check_and_missing_file_exit_2(tmp_path: Path,

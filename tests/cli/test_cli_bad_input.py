@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import execute, make_at, make_legacy, user
+from tests.builders import HEAD, dashboard, execute, make_at, make_legacy, user
 from wsadmin import cli
-from wsadmin.db.demo import build_demo
-from wsadmin.db.inspect import State, inspect
+from wsadmin.db.schema.demo import build_demo
+from wsadmin.db.schema.states import State
+from wsadmin.db.schema.status import inspect
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89" + b"\x00" * 64)
@@ -64,7 +65,7 @@ def _missing(folder: Path) -> Path:
 
 
 def _unknown_revision(folder: Path) -> Path:
-    path = make_at(folder / "app_metadata.db", "002", users=[user(1)])
+    path = make_at(folder / "app_metadata.db", users=[user(1)])
     execute(path, "UPDATE alembic_version SET version_num = '999'")
     return path
 
@@ -82,6 +83,9 @@ BAD_INPUTS: dict[str, Callable[[Path], Path]] = {
     "text": _text, "png": _png, "truncated": _truncated, "directory": _directory,
     "missing": _missing, "unknown_revision": _unknown_revision, "foreign": _foreign,
 }
+# SQLite databases whose state `status` can name: it reports them (exit 0); every command
+# that would change them refuses.
+NAMEABLE = ("unknown_revision", "foreign")
 
 
 def state_of(folder: Path) -> dict[str, str]:
@@ -107,6 +111,10 @@ def test_bad_input_exit_2_one_line_nothing_changed(
     before = state_of(tmp_path)
     code = cli.main([*COMMANDS[command], str(path)])
     err = capsys.readouterr().err
+    if command == "status" and kind in NAMEABLE:
+        assert code == 0 and err == ""
+        assert state_of(tmp_path) == before
+        return
     assert code == 2, err
     lines = error_lines(err)
     assert len(lines) == 1, err
@@ -119,12 +127,12 @@ def test_bad_input_exit_2_one_line_nothing_changed(
 @pytest.mark.parametrize(("kind", "words"), [
     ("text", "text file"), ("png", "PNG"), ("truncated", "truncated"),
     ("directory", "folder"), ("missing", "does not exist"),
-    ("unknown_revision", "999"), ("foreign", "not an app_metadata.db"),
+    ("unknown_revision", "999"), ("foreign", "not the backend's app_metadata.db"),
 ])
 def test_error_line_says_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                        kind: str, words: str) -> None:
     path = BAD_INPUTS[kind](tmp_path)
-    assert cli.main(["status", str(path)]) == 2
+    assert cli.main(["upgrade", str(path), "--yes"]) == 2
     assert words in capsys.readouterr().err
 
 
@@ -172,6 +180,7 @@ def test_change_without_yes_refuses_in_process(
         argv: list[str]) -> None:
     path = make_at(tmp_path / "app_metadata.db", "002", users=[user(1)]) \
         if argv[0] == "downgrade" else make_legacy(tmp_path / "app_metadata.db", users=[user(1)])
+    # (at 002, `downgrade --to 001` has one revision to undo)
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
     before = state_of(tmp_path)
     assert cli.main([*argv, str(path)]) == 2
@@ -196,7 +205,7 @@ def test_upgrade_with_yes_works(tmp_path: Path, capsys: pytest.CaptureFixture[st
     path = make_legacy(tmp_path / "app_metadata.db", users=[user(1)])
     assert cli.main(["upgrade", str(path), "--yes", "--backup-dir", str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
-    assert "002" in out
+    assert HEAD in out
     assert inspect(path).up_to_date
     assert list((tmp_path / "b").glob("*.bak"))
 
@@ -204,22 +213,22 @@ def test_upgrade_with_yes_works(tmp_path: Path, capsys: pytest.CaptureFixture[st
 # --- status ----------------------------------------------------------------------------
 
 STATUS_KEYS = {"path", "size", "journal_mode", "state", "current_revision", "head", "pending",
-               "counts", "problems", "up_to_date", "summary"}
+               "counts", "problems", "up_to_date", "summary", "symptom", "offer"}
 
 
 def test_status_json_keys_and_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                      ) -> None:
     path = make_at(tmp_path / "app_metadata.db", "001", users=[user(1), user(2)],
-                   dashboards=[{"id": 1, "title": "d"}])
+                   dashboards=[dashboard(1, 1)])
     before = state_of(tmp_path)
     assert cli.main(["status", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= STATUS_KEYS
-    assert data["state"] == "current"
+    assert data["state"] == "stuck_at_001" and data["offer"] == "upgrade"
     assert data["current_revision"] == "001"
-    assert data["head"] == "002"
+    assert data["head"] == HEAD
     assert data["up_to_date"] is False
-    assert [p["revision"] for p in data["pending"]] == ["002"]
+    assert [p["revision"] for p in data["pending"]][:2] == ["002", "a87f1e87be87"]
     assert {"revision", "description", "details"} <= set(data["pending"][0])
     assert data["counts"]["users"] == 2 and data["counts"]["dashboards"] == 1
     assert data["size"] == path.stat().st_size
@@ -228,48 +237,51 @@ def test_status_json_keys_and_values(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert state_of(tmp_path) == before
 
 
-def test_status_json_on_unknown_revision_still_exits_2(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _unknown_revision(tmp_path)
-    assert cli.main(["status", str(path), "--json"]) == 2
+@pytest.mark.parametrize("kind", NAMEABLE)
+def test_status_reports_a_state_it_can_name_and_exits_0(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    """SCHEMA.md: `status` is a report; only a file that is not SQLite is an error."""
+    path = BAD_INPUTS[kind](tmp_path)
+    assert cli.main(["status", str(path), "--json"]) == 0
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["state"] == "unknown_revision"
-    assert len(error_lines(captured.err)) == 1
+    data = json.loads(captured.out)
+    assert data["state"] == kind and data["offer"] == "refuse"
+    assert captured.err == ""
 
 
 def test_status_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = make_legacy(tmp_path / "app_metadata.db", users=[user(1)])
     assert cli.main(["status", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "legacy" in out
-    assert "pending:   001" in out and "pending:   002" in out
+    assert "state:     legacy:" in out and "to do:     wsadmin upgrade DB" in out
+    assert "backend:   " in out
+    assert "pending:   001" in out and f"pending:   {HEAD}" in out
 
 
 # --- demo ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("state", "revision"), [("legacy", None), ("001", "001"),
-                                                 ("002", "002")])
+                                                 ("head", HEAD)])
 def test_demo_produces_the_state_it_says(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          state: str, revision: str | None) -> None:
     path = tmp_path / "demo.db"
     assert cli.main(["demo", str(path), "--users", "120", "--state", state]) == 0
     assert str(path) in capsys.readouterr().out
     status = inspect(path)
-    assert status.state is (State.LEGACY if state == "legacy" else State.CURRENT)
+    assert status.state is {"legacy": State.LEGACY, "001": State.STUCK_AT_001,
+                            "head": State.AT_REVISION}[state]
     assert status.current_revision == revision
     assert status.counts["users"] == 120
-    scoped = sum(status.counts[t] for t in ("dashboards", "connections", "saved_queries"))
-    assert scoped == 3 * 120
     conn = sqlite3.connect(path)
     try:
         names = [r[0] for r in conn.execute("SELECT username FROM users")]
         assert any("'" in n for n in names)
         assert any(not n.isascii() for n in names)
-        assert conn.execute("SELECT COUNT(*) FROM dashboards WHERE owner_id IS NULL"
-                            ).fetchone()[0] > 0
-        assert conn.execute("SELECT COUNT(*) FROM connections WHERE url LIKE '%:%@%'"
-                            ).fetchone()[0] > 0
-        if state == "002":
+        assert conn.execute("SELECT COUNT(*) FROM dashboards WHERE created_by NOT IN "
+                            "(SELECT id FROM users)").fetchone()[0] > 0
+        assert conn.execute("SELECT COUNT(*) FROM users WHERE password_hash LIKE '$2b$12$%'"
+                            ).fetchone()[0] == 120
+        if state == "head":
             assert conn.execute("SELECT COUNT(*) FROM users WHERE current_workspace_id IS NULL"
                                 ).fetchone() == (0,)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -288,10 +300,10 @@ def test_demo_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_demo_force_replaces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = make_legacy(tmp_path / "app_metadata.db", users=[user(1, "precious")])
-    assert cli.main(["demo", str(path), "--users", "10", "--state", "002", "--force"]) == 0
+    assert cli.main(["demo", str(path), "--users", "10", "--state", "head", "--force"]) == 0
     capsys.readouterr()
     assert inspect(path).counts["users"] == 10
-    assert inspect(path).current_revision == "002"
+    assert inspect(path).up_to_date
 
 
 def test_demo_into_a_missing_folder_is_one_line(tmp_path: Path,
@@ -307,7 +319,7 @@ def test_demo_into_a_missing_folder_is_one_line(tmp_path: Path,
 @pytest.mark.parametrize("as_json", [False, True])
 def test_status_on_a_wal_database_creates_and_changes_nothing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
-    path = make_at(tmp_path / "app_metadata.db", "002", users=[user(1)])
+    path = make_at(tmp_path / "app_metadata.db", users=[user(1)])
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode = wal").fetchone() == ("wal",)
     conn.close()
@@ -322,7 +334,7 @@ def test_status_on_a_wal_database_creates_and_changes_nothing(
 
 def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
     """`wsadmin status DB | head -1` must not report an internal error."""
-    from wsadmin.db.demo import build_demo
+    from wsadmin.db.schema.demo import build_demo
 
     db = build_demo(tmp_path / "app_metadata.db", users=10, state="legacy")
     proc = subprocess.Popen([sys.executable, "-m", "wsadmin", "status", str(db)],

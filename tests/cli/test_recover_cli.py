@@ -10,7 +10,7 @@ import pytest
 
 from tests.builders import dump
 from wsadmin.cli import main
-from wsadmin.db.demo import build_demo
+from wsadmin.db.schema.demo import build_demo
 
 KILLED_WRITER = """
 import os, signal, sqlite3, sys
@@ -18,14 +18,14 @@ conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA cache_size=1")  # spill pages to the file before the kill
 conn.execute("BEGIN")
 conn.execute("UPDATE users SET username = username || '-half'")
-conn.execute("UPDATE dashboards SET title = title || '-half'")
+conn.execute("UPDATE dashboards SET name = name || '-half'")
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
 @pytest.fixture
 def hot_db(tmp_path: Path) -> tuple[Path, dict[str, object]]:
-    db = build_demo(tmp_path / "app_metadata.db", users=300, state="002")
+    db = build_demo(tmp_path / "app_metadata.db", users=300, state="head")
     committed = dump(db)
     subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=False)
     assert (tmp_path / "app_metadata.db-journal").stat().st_size > 0

@@ -30,7 +30,7 @@ from wsadmin.db.backup.create import create_backup
 from wsadmin.db.backup.partials import clean_stale_partials
 from wsadmin.db.backup.verify import verify_backup
 from wsadmin.db.common.errors import WsadminError
-from wsadmin.db.demo import build_demo
+from wsadmin.db.schema.demo import build_demo
 
 
 def sha(path: Path) -> str:
@@ -90,7 +90,7 @@ def fork_reporting(fn: Callable[[], object]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "app_metadata.db"
-    build_demo(path, users=20_000, state="002")
+    build_demo(path, users=20_000, state="head")
     return path
 
 
@@ -103,9 +103,10 @@ def _writer(db: Path, start_id: int, stop: Path) -> None:  # pragma: no cover - 
     i = start_id
     while not stop.exists():
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO users (id, username, hashed_password) VALUES (?, ?, 'x')",
-                     (i, f"w{i}"))
-        conn.execute("INSERT INTO dashboards (owner_id, title) VALUES (?, ?)", (i, f"d{i}"))
+        conn.execute("INSERT INTO users (id, username, email, password_hash, role) "
+                     "VALUES (?, ?, ?, 'x', 'viewer')", (i, f"w{i}", f"w{i}@example.org"))
+        conn.execute("INSERT INTO dashboards (created_by, name, layout) VALUES (?, ?, '{}')",
+                     (i, f"d{i}"))
         conn.execute("COMMIT")
         i += 1
         time.sleep(0.001)   # like a busy backend: back to back, but not a spin that starves
@@ -151,8 +152,8 @@ def test_backup_holds_a_consistent_prefix_of_concurrent_commits(tmp_path: Path,
 def _owners(path: Path, above: int) -> list[tuple[object, ...]]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT owner_id FROM dashboards WHERE owner_id > ? "
-                            "ORDER BY owner_id", (above,)).fetchall()
+        return conn.execute("SELECT created_by FROM dashboards WHERE created_by > ? "
+                            "ORDER BY created_by", (above,)).fetchall()
     finally:
         conn.close()
 

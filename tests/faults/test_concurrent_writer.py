@@ -28,8 +28,9 @@ import pytest
 
 from wsadmin.cli import main
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.demo import build_demo
 from wsadmin.db.migrate import pipeline
+from wsadmin.db.schema.chain import HEAD_REVISION as HEAD
+from wsadmin.db.schema.demo import build_demo
 
 REPO = Path(__file__).resolve().parents[2]
 TRIALS = int(os.environ.get("WSADMIN_WRITER_TRIALS", "2"))
@@ -130,7 +131,7 @@ def _upgrade(p: Prepared, tmp: Path) -> list[str]:
 
 
 def _downgrade(p: Prepared, tmp: Path) -> list[str]:
-    return ["downgrade", str(p.db), "--to", "001", "--yes", "--force",
+    return ["downgrade", str(p.db), "--to", "e73bf9fb92f4", "--yes", "--force",
             "--backup-dir", str(tmp / "bak")]
 
 
@@ -204,11 +205,9 @@ def _trial(name: str, journal: str, bases: Callable[[str, int], Path], users: in
 
 def _expected_after(name: str, prepared: Prepared) -> str | None:
     if name == "upgrade":
-        from wsadmin.db import revisions
-
-        return revisions.head()
+        return HEAD
     if name in ("downgrade", "rollback --downgrade"):
-        return "001"
+        return "e73bf9fb92f4"
     if name in ("restore", "rollback --backup"):
         assert prepared.backup is not None
         return _revision(prepared.backup)

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-import wsadmin.db.contract
 from tests.builders import die_while_writing, dump, execute, make_at, make_legacy, user
 from tests.faults.test_kill import normalized
 from wsadmin.cli import main
 from wsadmin.db.common import audit
-from wsadmin.db.demo import build_demo
-from wsadmin.db.inspect import inspect
 from wsadmin.db.migrate import model, pipeline
+from wsadmin.db.schema.demo import build_demo
+from wsadmin.db.schema.status import inspect
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,23 +38,6 @@ def upgrade(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[
 
 def legacy_db(tmp_path: Path, users: int = 40) -> Path:
     return build_demo(tmp_path / "app_metadata.db", users=users, state="legacy")
-
-
-def test_migration_raising_half_way_leaves_database_unchanged(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    db = legacy_db(tmp_path)
-    before = dump(db)
-    # 002 fails at its very end (an index on a column that does not exist), after 001
-    # and 002's data changes ran in the same transaction.
-    bad = {**wsadmin.db.contract.INDEXES_002, "ix_broken": ("users", "no_such_column")}
-    monkeypatch.setattr(wsadmin.db.contract, "INDEXES_002", bad)
-    code, err = upgrade(db, capsys)
-    assert code == 1, err
-    assert "unchanged" in err and "no_such_column" in err
-    assert dump(db) == before
-    last = list(audit.entries(db))[-1]
-    assert (last["action"], last["outcome"]) == ("upgrade", "failed-unchanged")
 
 
 def test_trigger_aborting_an_update_leaves_database_unchanged(
@@ -161,7 +143,7 @@ def test_force_upgrades_despite_an_idle_holder(
     with holder(db):
         code, err = upgrade(db, capsys, "--force")
     assert code == 0, err
-    assert inspect(db).current_revision == "002"
+    assert inspect(db).up_to_date
 
 
 def test_stale_hot_journal_is_rolled_back_before_the_upgrade(
@@ -170,8 +152,8 @@ def test_stale_hot_journal_is_rolled_back_before_the_upgrade(
     before = dump(db)
     die_while_writing(db, "c.execute('PRAGMA cache_size=1')", "c.execute('BEGIN')",
                       "c.execute(\"UPDATE users SET username = username || '-x'\")",
-                      "c.execute(\"INSERT INTO dashboards (title) "
-                      "SELECT 'junk' || id FROM users\")")
+                      "c.execute(\"INSERT INTO dashboards (name, layout, created_by) "
+                      "SELECT 'junk' || id, '{}', id FROM users\")")
     journal = db.with_name(db.name + "-journal")
     assert journal.exists() and journal.stat().st_size > 0
     plan_code = main(["upgrade", str(db), "--dry-run"])
@@ -205,18 +187,34 @@ def test_unknown_future_revision_is_refused_untouched(
     assert db.read_bytes() == raw and files(tmp_path) == listing
 
 
-def test_leftover_tables_are_refused_then_cleaned_on_request(
+def test_leftover_tables_are_refused_by_upgrade_then_repaired(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = make_at(tmp_path / "app_metadata.db", "001", users=[user(1)])
     execute(db, "CREATE TABLE _alembic_tmp_dashboards (id INTEGER)")
     raw = db.read_bytes()
     code, err = upgrade(db, capsys)
-    assert code == 2 and "_alembic_tmp_dashboards" in err and "--clean-leftovers" in err
+    assert code == 2 and "_alembic_tmp_dashboards" in err and "wsadmin repair" in err
+    assert err.count("\n") == 1
     assert db.read_bytes() == raw
-    code, err = upgrade(db, capsys, "--clean-leftovers")
-    assert code == 0, err
+    code = main(["repair", str(db), "--yes", "--backup-dir", str(db.parent / "bak")])
+    assert code == 0, capsys.readouterr().err
     st = inspect(db)
-    assert st.current_revision == "002" and not st.problems
+    assert st.up_to_date and not st.problems and not st.leftovers
+
+
+def test_a_leftover_that_may_hold_the_only_copy_of_its_rows_is_not_dropped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rebuild killed between dropping the table and renaming its copy: the copy is all
+    there is."""
+    db = make_at(tmp_path / "app_metadata.db", "001", users=[user(1)])
+    execute(db, "CREATE TABLE _alembic_tmp_settings AS SELECT * FROM settings;"
+                "INSERT INTO _alembic_tmp_settings (id, key, value) VALUES (1, 'k', '1');"
+                "DROP TABLE settings")
+    raw = db.read_bytes()
+    code = main(["repair", str(db), "--yes", "--backup-dir", str(db.parent / "bak")])
+    err = capsys.readouterr().err
+    assert code == 2 and "only copy" in err and err.count("\n") == 1
+    assert db.read_bytes() == raw
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ import pytest
 
 from wsadmin.cli import main
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.demo import build_demo
+from wsadmin.db.schema.demo import build_demo
 
 
 def _open_here(real: str) -> bool:

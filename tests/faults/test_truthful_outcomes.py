@@ -26,9 +26,9 @@ from wsadmin.db.backup.verify import take_snapshot
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import RestoreFailed
 from wsadmin.db.common.progress import Step, StepState
-from wsadmin.db.demo import build_demo
-from wsadmin.db.inspect import inspect
 from wsadmin.db.migrate import pipeline
+from wsadmin.db.schema.demo import build_demo
+from wsadmin.db.schema.status import inspect
 
 
 @pytest.fixture

@@ -92,8 +92,8 @@ def test_wal_rows_still_in_wal_are_in_the_backup(tmp_path: Path) -> None:
     try:
         writer.execute("PRAGMA wal_autocheckpoint=0")
         for i in range(100, 140):
-            writer.execute("INSERT INTO users (id, username, hashed_password) VALUES (?, ?, 'x')",
-                           (i, f"wal{i}"))
+            writer.execute("INSERT INTO users (id, username, email, password_hash, role) "
+                           "VALUES (?, ?, ?, 'x', 'viewer')", (i, f"wal{i}", f"wal{i}@x.org"))
         wal = Path(str(db) + "-wal")
         assert wal.stat().st_size > 0
         # the main file alone does not hold the new rows: a `cp` would lose them

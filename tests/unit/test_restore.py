@@ -32,7 +32,8 @@ def test_restore_puts_the_backup_back_after_a_safety_backup(tmp_path: Path) -> N
     wanted = dump(db)
     conn = sqlite3.connect(db)
     conn.execute("DELETE FROM users WHERE id = 1")
-    conn.execute("INSERT INTO users (id, username, hashed_password) VALUES (3, 'cy', 'x')")
+    conn.execute("INSERT INTO users (id, username, email, password_hash, role) "
+                 "VALUES (3, 'cy', 'cy@example.org', 'x', 'viewer')")
     conn.commit()
     conn.close()
     changed = dump(db)
@@ -59,8 +60,8 @@ def test_restore_over_a_stale_wal_with_committed_rows(tmp_path: Path) -> None:
     # holds committed frames that a rename-based restore would replay over the backup.
     die_while_writing(db, "c.execute('PRAGMA wal_autocheckpoint=0')",
                       "for i in range(2, 52):\n"
-                      "    c.execute('INSERT INTO users (id, username, hashed_password) "
-                      "VALUES (?, ?, ?)', (i, f'u{i}', 'x'))")
+                      "    c.execute('INSERT INTO users (id, username, email, password_hash, "
+                      "role) VALUES (?, ?, ?, ?, ?)', (i, f'u{i}', f'u{i}@x.org', 'x', 'viewer'))")
     wal = db.with_name(db.name + "-wal")
     assert wal.exists() and wal.stat().st_size > 0
     assert rows(db, "SELECT COUNT(*) FROM users") == [(51,)]

@@ -7,35 +7,36 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import execute, make_at, make_legacy, user
+from tests.builders import HEAD, dashboard, execute, make_at, make_legacy, user
 from wsadmin.cli import main
-from wsadmin.db.inspect import inspect
 from wsadmin.db.migrate import pipeline
 from wsadmin.db.migrate.rollback import DOWNGRADE, RESTORE, plan_rollback
+from wsadmin.db.schema.status import inspect
 
 
-def upgraded(tmp_path: Path, db: Path) -> Path:
-    pipeline.run(db, backup_dir=tmp_path / "bak")
+def upgraded(tmp_path: Path, db: Path, to: str = "002") -> Path:
+    pipeline.run(db, "upgrade", to, backup_dir=tmp_path / "bak")
     return db
 
 
 def test_costs_of_undoing_a_created_default(tmp_path: Path) -> None:
-    db = make_legacy(tmp_path / "app_metadata.db",
-                     users=[user(1), user(2), user(3)],
-                     dashboards=[{"id": 1, "owner_id": 1, "title": "a"},
-                                 {"id": 2, "title": "b"}])
+    db = make_legacy(tmp_path / "app_metadata.db", users=[user(1), user(2), user(3)],
+                     dashboards=[dashboard(1, 1), dashboard(2, 99, "its creator is gone")])
     upgraded(tmp_path, db)
     # a user who registered after the upgrade has a personal workspace: not discarded
-    execute(db, "INSERT INTO workspaces (id, name, slug) VALUES (9, 'dee''s Workspace', 'dee');"
-                "INSERT INTO users (id, username, hashed_password, current_workspace_id) "
-                "VALUES (4, 'dee', 'x', 9);"
-                "INSERT INTO workspace_members VALUES (9, 4, 'admin', CURRENT_TIMESTAMP);")
+    execute(db, "INSERT INTO workspaces (id, name, slug, created_by) "
+                "VALUES (9, 'dee''s Workspace', 'dees-workspace', 4);"
+                "INSERT INTO users (id, username, email, password_hash, role, "
+                "current_workspace_id) VALUES (4, 'dee', 'dee@example.org', 'x', 'admin', 9);"
+                "INSERT INTO workspace_members (workspace_id, user_id, role) "
+                "VALUES (9, 4, 'admin');")
     plan = plan_rollback(db)
     cost = plan.downgrade.cost
-    assert cost is not None and not cost.reused_default
-    assert cost.discards == {"workspaces": 1, "memberships": 3, "user assignments": 3,
-                             "dashboards assignments": 2, "connections assignments": 0,
-                             "saved_queries assignments": 0}
+    assert cost is not None and not cost.reused_default and cost.target == "001"
+    assert {w: n for w, n in cost.discards.items() if n} == {
+        "users taken out of 'default'": 3, "dashboards taken out of 'default'": 2,
+        "memberships of 'default'": 3, "settings of 'default'": 1,
+        "the workspace 'default' itself": 1}
     assert plan.restore is not None and plan.restore.pre_upgrade and plan.restore.verified
     assert plan.restore.revision is None
     assert "users: 4 now, 3 in the backup (-1)" in plan.restore.changes
@@ -47,6 +48,8 @@ def test_costs_of_undoing_a_created_default(tmp_path: Path) -> None:
         assert conn.execute("SELECT id FROM workspaces").fetchall() == [(9,)]
         assert conn.execute("SELECT COUNT(*) FROM users WHERE current_workspace_id IS NULL"
                             ).fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM dashboards WHERE workspace_id IS NULL"
+                            ).fetchone()[0] == 2
     finally:
         conn.close()
     assert inspect(db).current_revision == "001"
@@ -56,16 +59,17 @@ def test_reused_default_is_detected_and_restore_recommended(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A user who registered as `default` owns `default's Workspace` with slug `default`.
     db = make_at(tmp_path / "app_metadata.db", "001", users=[user(1, "default"), user(2)])
-    execute(db, "INSERT INTO workspaces (id, name, slug) VALUES (1, 'default''s Workspace', "
-                "'default');"
-                "INSERT INTO workspace_members VALUES (1, 1, 'admin', '2024-01-01');"
+    execute(db, "INSERT INTO workspaces (id, name, slug, created_by) "
+                "VALUES (1, 'default''s Workspace', 'default', 1);"
+                "INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) "
+                "VALUES (1, 1, 'admin', '2024-01-01 00:00:00.000000');"
                 "UPDATE users SET current_workspace_id = 1 WHERE id = 1;")
     upgraded(tmp_path, db)
     plan = plan_rollback(db)
     cost = plan.downgrade.cost
     assert cost is not None and cost.reused_default and not cost.lossless
-    assert cost.discards["memberships"] == 2 and cost.discards["user assignments"] == 2
-    assert any("DELETES" in n and "1 of them older than 002" in n for n in cost.notes)
+    assert cost.discards["memberships of 'default'"] == 2
+    assert any("restore the pre-upgrade backup" in n for n in cost.notes)
     assert plan.recommended == RESTORE and plan.restore is not None
     assert plan.restore.revision == "001"
     raw = db.read_bytes()
@@ -84,6 +88,15 @@ def test_reused_default_is_detected_and_restore_recommended(
         conn.close()
 
 
+def test_undoing_head_prices_the_column_it_drops(tmp_path: Path) -> None:
+    db = make_at(tmp_path / "app_metadata.db", HEAD, users=[user(1), user(2)])
+    execute(db, "UPDATE users SET custom_theme_colors = '{\"bg\": \"#000\"}' WHERE id = 1")
+    cost = plan_rollback(db).downgrade.cost
+    assert cost is not None and cost.target == "e73bf9fb92f4"
+    assert cost.discards == {
+        "values of users.custom_theme_colors (the column is dropped)": 1}
+
+
 def test_explanation_without_a_choice_changes_nothing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = upgraded(tmp_path, make_legacy(tmp_path / "app_metadata.db", users=[user(1)]))
@@ -91,5 +104,5 @@ def test_explanation_without_a_choice_changes_nothing(
     assert main(["rollback", str(db)]) == 0
     out = capsys.readouterr().out
     assert "Downgrade one revision" in out and "Restore a backup" in out
-    assert "1 memberships" in out and "Recommendation:" in out
+    assert "memberships of 'default' (1)" in out and "Recommendation:" in out
     assert db.read_bytes() == raw

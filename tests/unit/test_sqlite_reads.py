@@ -41,8 +41,8 @@ def test_writer_arriving_during_the_read_is_not_missed(tmp_path: Path) -> None:
         n = count_users(conn)
         if not calls:
             writer.execute("PRAGMA wal_autocheckpoint = 0")
-            writer.execute("INSERT INTO users (id, username, hashed_password) "
-                           "VALUES (2, 'late', 'x')")
+            writer.execute("INSERT INTO users (id, username, email, password_hash, role) "
+                           "VALUES (2, 'late', 'late@example.org', 'x', 'viewer')")
         calls.append(n)
         return n
 

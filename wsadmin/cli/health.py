@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.db.common.text import printable, printable_lines
 
 
 def register(sub: Any) -> None:
@@ -45,7 +46,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
     else:
-        print(render_report(report, show_sql=args.sql))
+        print(printable_lines(render_report(report, show_sql=args.sql)))
     return report.exit_code
 
 
@@ -56,13 +57,13 @@ PAD = " " * 18
 def _cell(value: Any) -> str:
     if isinstance(value, bytes):
         value = "x'" + value.hex() + "'"
-    text = "NULL" if value is None else str(value)
+    text = "NULL" if value is None else printable(str(value))
     return text if len(text) <= 40 else text[:39] + "…"
 
 
 def render_report(report: Any, *, show_sql: bool = False) -> str:
-    lines = [f"database: {report.database}",
-             f"revision: {report.revision or '(none recorded)'}",
+    lines = [f"database: {printable(report.database)}",
+             f"revision: {printable(report.revision or '(none recorded)')}",
              f"state:    {report.state or '?'}", ""]
     for r in report.checks:
         count = f"{r.count:>8,}" if r.status.value == "findings" else " " * 8
@@ -124,10 +125,10 @@ def run_fix(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"preview": preview.to_json(), "applied": False})
         else:
-            print(render_preview(preview))
+            print(printable_lines(render_preview(preview)))
         return 0
     if not args.json:
-        print(render_preview(preview))
+        print(printable_lines(render_preview(preview)))
     if not preview.command:
         confirm(f"Back up {args.db} and apply these {preview.total:,} change(s)?", args)
     result = apply_fix(args.db, args.check_id, preview.fix_id, params,
@@ -140,7 +141,7 @@ def run_fix(args: argparse.Namespace) -> int:
                     "diff": result.diff.to_json() if result.diff else None})
     else:
         where = result.backup.path if result.backup else "-"
-        print(f"done: {result.preview.total:,} change(s); backup {where}")
+        print(printable(f"done: {result.preview.total:,} change(s); backup {where}"))
         counted = f" ({after.count:,})" if after.count else ""
         print(f"{after.id} now: {after.status.value}{counted}")
         if result.diff is not None:

@@ -47,8 +47,8 @@ def run_rollback(args: argparse.Namespace) -> int:
     if args.downgrade:
         cost = plan.downgrade.cost
         if cost is not None and not cost.lossless:
-            lost = ", ".join(f"{n:,} {w}" for w, n in cost.discards.items() if n)
-            question = f"Back up {args.db}, then undo {cost.revision} (discards {lost})?"
+            question = (f"Back up {args.db}, then undo {cost.revision} (discards "
+                        f"{cost.discard_text()})?")
         else:
             question = f"Back up {args.db}, then undo {plan.current_revision}?"
         if cost is not None and cost.reused_default and not args.accept_loss:

@@ -373,7 +373,7 @@ def test_integrity_counts_the_problem_lines(tmp_path: Path, monkeypatch: pytest.
 def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     execute(other, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    with pytest.raises(ForeignDatabase, match="Not the backend's database"):
+    with pytest.raises(ForeignDatabase, match=r"Not the backend's app_metadata\.db"):
         run_checks(other)
     newer = build(tmp_path, HEAD, "CREATE TABLE notifications (id INTEGER PRIMARY KEY)")
     with pytest.raises(ForeignDatabase, match="notifications"):

@@ -57,3 +57,8 @@ def json_safe(dumped: str) -> str:
     if _JSON_UNSAFE.search(dumped) is None:
         return dumped
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 row`, `2 rows`, `1,000 rows`: a count with its noun in the right number."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

@@ -17,7 +17,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from wsadmin.db.common.errors import ForeignDatabase, Refused, WsadminError, classify_sqlite_error
+from wsadmin.db.common.errors import (
+    CorruptDatabase,
+    ForeignDatabase,
+    Refused,
+    WsadminError,
+    classify_sqlite_error,
+)
 from wsadmin.db.health.model import (
     SAMPLE_LIMIT,
     Check,
@@ -105,6 +111,11 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
     except Exception as exc:
         log.debug("check %s failed", check.id, exc_info=True)
         known = classify_sqlite_error(exc, facts.path, f"run {check.id} on")
+        # A damaged file makes every result untrustworthy (a check that misses the bad
+        # page would say "ok"): no report at all, one error (issue 14).
+        damaged = exc if isinstance(exc, CorruptDatabase) else known
+        if isinstance(damaged, CorruptDatabase):
+            raise damaged from exc
         if isinstance(exc, WsadminError):
             reason = exc.one_line()
         elif known is not None:
@@ -160,15 +171,21 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     for check in sorted(chosen, key=lambda c: -c.cost):
         jobs.put(check)
     results: list[CheckResult] = []
+    damaged: list[CorruptDatabase] = []
     lock = threading.Lock()
 
     def work(conn: sqlite3.Connection) -> None:
-        while True:
+        while not damaged:
             try:
                 check = jobs.get_nowait()
             except queue.Empty:
                 return
-            result = run_one(check, conn, facts, options)
+            try:
+                result = run_one(check, conn, facts, options)
+            except CorruptDatabase as exc:
+                with lock:
+                    damaged.append(exc)
+                return
             with lock:
                 results.append(result)
 
@@ -180,4 +197,6 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     work(conns[0])
     for thread in threads:
         thread.join()
+    if damaged:
+        raise damaged[0]
     return results

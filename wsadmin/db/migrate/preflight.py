@@ -64,16 +64,37 @@ class Preflight:
     hot_journal: bool = False
 
 
-def _inspect_recovered_copy(path: Path) -> Status:
-    """Status of the database as it will be once its stale journal is rolled back,
+@dataclass
+class _Examined:
+    status: Status
+    refusal: Finding | None
+    revisions: list[str]
+    goal: str | None
+    data: list[Finding]
+
+
+def _examine(file: Path, action: str, target: str | None) -> _Examined:
+    """Status, whether the action applies, its revisions, and what in the data stops it."""
+    status = inspect(file)
+    refusal = _refuse_state(status, action)
+    if refusal is not None:
+        return _Examined(status, refusal, [], None, [])
+    steps, goal = _steps(status, action, target)
+    data = data_refusals(file, status, steps) if steps or action != "upgrade" else []
+    return _Examined(status, None, steps, goal, data)
+
+
+def _examine_recovered_copy(path: Path, action: str, target: str | None) -> _Examined:
+    """_examine of the database as it will be once its stale journal is rolled back,
     from a temporary copy of both files (the dry run changes nothing)."""
     with tempfile.TemporaryDirectory(prefix="wsadmin-plan-") as tmp:
         copy = Path(tmp) / path.name
         shutil.copyfile(path, copy)
         shutil.copyfile(journal_path(path), journal_path(copy))
         recover_hot_journal(copy)
-        st = inspect(copy)
-    return replace(st, path=str(path), size=path.stat().st_size)
+        found = _examine(copy, action, target)
+    found.status = replace(found.status, path=str(path), size=path.stat().st_size)
+    return found
 
 
 def _refuse_state(status: Status, action: str) -> Finding | None:
@@ -155,15 +176,14 @@ def preflight(db: str | Path, action: str = "upgrade", target: str | None = "hea
         if not dry_run:
             recover_hot_journal(path)
             hot = False
-    status = _inspect_recovered_copy(path) if hot else inspect(path)
-    refusal = _refuse_state(status, action)
-    if refusal is not None:
-        return Preflight(status, [], None, [*findings, refusal], hot)
-    steps, goal = _steps(status, action, target)
-    if steps or action in ("adopt", "repair", "init"):
-        findings += data_refusals(path, status, steps)
-        findings += _environment(path, status, backup_dir, dry_run)
-    return Preflight(status, steps, goal, findings, hot)
+    found = _examine_recovered_copy(path, action, target) if hot else _examine(
+        path, action, target)
+    if found.refusal is not None:
+        return Preflight(found.status, [], None, [*findings, found.refusal], hot)
+    if found.revisions or action in ("adopt", "repair", "init"):
+        findings += found.data
+        findings += _environment(path, found.status, backup_dir, dry_run)
+    return Preflight(found.status, found.revisions, found.goal, findings, hot)
 
 
 def _environment(path: Path, status: Status | None, backup_dir: str | Path | None,

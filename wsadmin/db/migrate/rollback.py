@@ -27,7 +27,7 @@ from wsadmin.db.backup.verify import verify_backup
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import Refused
 from wsadmin.db.common.progress import CancelToken, ProgressCallback
-from wsadmin.db.common.text import printable
+from wsadmin.db.common.text import counted, printable
 from wsadmin.db.schema import chain
 from wsadmin.db.schema.costs import Loss, downgrade_cost
 from wsadmin.db.schema.states import State
@@ -37,15 +37,20 @@ from wsadmin.db.sqlite.connect import connect_ro, translated_errors
 DOWNGRADE, RESTORE = "downgrade", "restore"
 
 
+_DEFAULT_ROWS = {"workspaces": "the workspace 'default' itself",
+                 "workspace_members": "memberships of 'default'",
+                 "workspace_settings": "settings of 'default'"}
+
+
 def _words(loss: Loss) -> str:
     """What a count of this loss is, for `N <words>` (operator words)."""
     if loss.kind == "table":
-        return f"{loss.table} rows (the table is dropped)"
+        return f"rows of {loss.table} (the table is dropped)"
     if loss.kind == "column":
         return f"values of {loss.table}.{loss.column} (the column is dropped)"
     if loss.kind == "rows":
-        return f"{loss.table} rows of the workspace 'default'"
-    return f"{loss.table} rows taken out of the workspace 'default'"
+        return _DEFAULT_ROWS.get(loss.table, f"rows of {loss.table} in 'default'")
+    return f"{loss.table} taken out of 'default'"
 
 
 @dataclass
@@ -65,6 +70,10 @@ class DowngradeCost:
     @property
     def lossless(self) -> bool:
         return not any(self.discards.values()) and not self.notes
+
+    def discard_text(self) -> str:
+        """`users taken out of 'default' (3), memberships of 'default' (3), ...`"""
+        return ", ".join(f"{what} ({n:,})" for what, n in self.discards.items() if n)
 
 
 @dataclass
@@ -108,10 +117,11 @@ class RestoreOption:
             if now == then:
                 continue
             if then is None:
-                out.append(f"{table}: {now:,} rows now, the table is not in the backup "
-                           "(restoring removes it)")
+                out.append(f"{table}: {counted(now or 0, 'row')} now, the table is not in the "
+                           "backup (restoring removes it)")
             elif now is None:
-                out.append(f"{table}: not in the database now, {then:,} rows in the backup")
+                out.append(f"{table}: not in the database now, {counted(then, 'row')} in the "
+                           "backup")
             else:
                 out.append(f"{table}: {now:,} now, {then:,} in the backup ({then - now:+,})")
         return out
@@ -161,8 +171,7 @@ class RollbackPlan:
             if c.lossless:
                 lines.append("   discards nothing.")
             else:
-                lines.append("   discards: " + ", ".join(
-                    f"{n:,} {what}" for what, n in c.discards.items() if n))
+                lines.append("   discards: " + c.discard_text())
             lines += [f"   ! {printable(n)}" for n in c.notes]
         lines.append("")
         lines.append("2. Restore a backup (`wsadmin rollback DB --backup PATH`)"

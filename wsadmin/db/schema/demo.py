@@ -111,9 +111,10 @@ def build_demo(path: str | Path, users: int = 200, state: str = "legacy", *,
     if min(vars(counts).values()) < 0:
         raise Refused("a demo size cannot be negative")
     p = Path(path)
-    if p.exists() and not overwrite:
-        raise Refused(f"{p} already exists", "choose a new path; demo never overwrites a file")
     with translated_errors(p, "create"):
+        if p.exists() and not overwrite:
+            raise Refused(f"{p} already exists",
+                          "choose a new path; demo never overwrites a file")
         if p.exists():
             p.unlink()
         conn = sqlite3.connect(p, isolation_level=None)

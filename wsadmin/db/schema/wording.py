@@ -103,8 +103,8 @@ def summary_and_symptom(state: str, *, recorded: str | None, rows: Sequence[str]
                 "Every upgrade fails while these tables exist. " + symptom)
     if state == "unknown_revision":
         if len(rows) > 1:
-            what = (f"alembic_version records {len(rows)} revisions ({', '.join(rows)}); "
-                    "wsadmin's chain has a single line")
+            what = (f"the alembic_version table records {len(rows)} revisions "
+                    f"({', '.join(rows)}); wsadmin's chain has a single line")
         else:
             what = (f"revision {rows[0]!r} is not one this wsadmin knows (its head is {head}): "
                     "a newer or different tool wrote it")
@@ -112,11 +112,15 @@ def summary_and_symptom(state: str, *, recorded: str | None, rows: Sequence[str]
                 "Unknown: this schema belongs to a backend version wsadmin does not know.")
     if missing_core:
         why = f"it has no {', '.join(missing_core)} table"
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+            why += f"; its own tables are {shown}"
     elif unknown:
         why = (f"it has tables the backend does not know ({', '.join(unknown)}): a newer "
                "backend version or another program uses this file")
     else:
         first = f" ({breaking[0].message})" if breaking else ""
         why = f"it has the backend's tables, but in no shape the backend ever had{first}"
-    return (f"Not the backend's database: {why}. wsadmin refuses to change or check it.",
+    return (f"Not the backend's app_metadata.db: {why}. wsadmin refuses to change or check "
+            "it.",
             "The backend cannot use this database." if missing_core else symptom)

@@ -1,4 +1,5 @@
-"""Every classification of wsadmin.db.inspect.inspect(), on real files."""
+"""wsadmin.db.schema.status.inspect() on real files: errors for what is not SQLite, a
+Status with SCHEMA.md's state for every SQLite database, and never a change."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import execute, make_at, make_legacy, migrate_to, user
-from wsadmin.db import revisions
+from tests.builders import HEAD, dashboard, execute, make_at, make_legacy, migrate_to, user
 from wsadmin.db.common.errors import CorruptDatabase, DatabaseMissing, NotADatabase
-from wsadmin.db.contract import ALL_TABLES, LEGACY_TABLES
-from wsadmin.db.demo import build_demo
-from wsadmin.db.inspect import State, inspect
 from wsadmin.db.migrate.runner import run_alembic
+from wsadmin.db.schema import chain
+from wsadmin.db.schema.demo import STATES, build_demo
+from wsadmin.db.schema.shape import HEAD as HEAD_SHAPE
+from wsadmin.db.schema.shape import LEGACY
+from wsadmin.db.schema.states import Offer, State
+from wsadmin.db.schema.status import inspect
+
+ALL_IDS = list(chain.REVISION_IDS)
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
        b"\x00\x00\x00\x1f\x15\xc4\x89" + b"\x00" * 200)
@@ -97,7 +102,7 @@ def _page_of(demo: bytes, table: str, tmp_path: Path) -> tuple[int, int]:
     return page_size, root
 
 
-@pytest.mark.parametrize("table", ["sqlite_master", "dashboards", "saved_queries"])
+@pytest.mark.parametrize("table", ["sqlite_master", "charts", "connections"])
 def test_corrupt_page(tmp_path: Path, demo_bytes: bytes, table: str) -> None:
     """A damaged page that status reads (the schema, a table it counts) is reported.
 
@@ -122,27 +127,28 @@ def test_corrupt_page(tmp_path: Path, demo_bytes: bytes, table: str) -> None:
 
 # --- SQLite databases: a Status for each ----------------------------------------------
 
-def test_zero_byte_file_is_fresh(tmp_path: Path) -> None:
+def test_zero_byte_file_is_empty_and_offers_init_never_an_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "app_metadata.db"
     path.touch()
     status = inspect(path)
-    assert status.state is State.FRESH
+    assert status.state is State.EMPTY and status.offer is Offer.INIT
     assert status.size == 0
     assert status.current_revision is None
-    assert pending_ids(path) == list(revisions.ids())
+    assert pending_ids(path) == ALL_IDS
     assert status.counts == {}
+    assert not status.up_to_date
     assert path.stat().st_size == 0
 
 
-def test_sqlite_without_tables_is_fresh(tmp_path: Path) -> None:
+def test_sqlite_without_tables_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 7")   # writes the header, creates no table
     conn.close()
     assert path.stat().st_size > 0
     status = inspect(path)
-    assert status.state is State.FRESH
-    assert pending_ids(path) == list(revisions.ids())
+    assert status.state is State.EMPTY
+    assert pending_ids(path) == ALL_IDS
     assert status.problems == []
 
 
@@ -153,9 +159,9 @@ def test_foreign_sqlite_database(tmp_path: Path) -> None:
                        "INSERT INTO albums(title) VALUES ('summer');")
     conn.close()
     status = inspect(path)
-    assert status.state is State.FOREIGN
+    assert status.state is State.FOREIGN and status.offer is Offer.REFUSE
     assert status.pending == []
-    assert "albums" in status.problems[0]
+    assert "users" in status.summary
     assert not status.up_to_date
 
 
@@ -167,21 +173,21 @@ def test_foreign_database_sharing_one_table_name(tmp_path: Path) -> None:
     conn.close()
     status = inspect(path)
     assert status.state is State.FOREIGN
-    assert "missing" in status.problems[0]
+    assert "dashboards" in status.summary
 
 
 def test_legacy(tmp_path: Path) -> None:
     path = make_legacy(tmp_path / "legacy.db", users=[user(1), user(2, "bob's")],
-                       dashboards=[{"id": 1, "owner_id": 1, "title": "d"},
-                                   {"id": 2, "title": "orphan"}])
+                       dashboards=[dashboard(1, 1), dashboard(2, 99, "orphan")])
     status = inspect(path)
-    assert status.state is State.LEGACY
+    assert status.state is State.LEGACY and status.offer is Offer.UPGRADE
     assert status.current_revision is None
-    assert pending_ids(path) == ["001", "002"]
+    assert pending_ids(path) == ALL_IDS
     assert all(p.description for p in status.pending)
-    assert status.counts == {"users": 2, "connections": 0, "dashboards": 2, "saved_queries": 0}
+    assert status.counts == {t: 0 for t in LEGACY.table_names} | {"users": 2, "dashboards": 2}
     assert status.journal_mode == "delete"
     assert status.size == path.stat().st_size
+    assert "500" in status.symptom
 
 
 def test_empty_alembic_version_after_downgrade_base_is_legacy(tmp_path: Path) -> None:
@@ -195,39 +201,47 @@ def test_empty_alembic_version_after_downgrade_base_is_legacy(tmp_path: Path) ->
     status = inspect(path)
     assert status.state is State.LEGACY
     assert status.current_revision is None
-    assert pending_ids(path) == ["001", "002"]
-    assert set(status.counts) == set(LEGACY_TABLES)
+    assert pending_ids(path) == ALL_IDS
+    assert set(status.counts) == set(LEGACY.table_names)
 
 
-def test_at_001(tmp_path: Path) -> None:
+def test_at_001_made_by_us_is_stuck_at_001_with_the_backends_symptom(tmp_path: Path) -> None:
     path = make_at(tmp_path / "db.db", "001", users=[user(1), user(2)])
     status = inspect(path)
-    assert (status.state, status.current_revision) == (State.CURRENT, "001")
-    assert pending_ids(path) == ["002"]
-    assert status.pending[0].description == revisions.get("002").title
-    assert not status.up_to_date
-    assert set(status.counts) == set(ALL_TABLES)
-    assert status.counts["users"] == 2
-    assert status.counts["workspaces"] == 0
+    assert (status.state, status.current_revision) == (State.STUCK_AT_001, "001")
+    assert status.offer is Offer.UPGRADE
+    assert pending_ids(path) == ALL_IDS[1:]
+    assert status.pending[0].description == chain.revision("002").title
+    assert "login" in status.symptom and "500" in status.symptom
+    assert status.counts["users"] == 2 and status.counts["workspaces"] == 0
 
 
-def test_at_002_is_up_to_date(tmp_path: Path) -> None:
-    path = make_at(tmp_path / "db.db", "002", users=[user(1), user(2)])
+def test_at_an_older_revision(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", "a87f1e87be87", users=[user(1), user(2)])
     status = inspect(path)
-    assert (status.state, status.current_revision) == (State.CURRENT, "002")
+    assert (status.state, status.current_revision) == (State.AT_REVISION, "a87f1e87be87")
+    assert pending_ids(path) == ALL_IDS[3:]
+    assert not status.up_to_date
+
+
+def test_at_head_is_up_to_date(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", HEAD, users=[user(1), user(2)])
+    status = inspect(path)
+    assert (status.state, status.current_revision) == (State.AT_REVISION, HEAD)
+    assert status.offer is Offer.NOTHING
     assert status.pending == []
     assert status.up_to_date
+    assert set(status.counts) == set(HEAD_SHAPE.table_names)
     assert status.counts["workspaces"] == 1
     assert status.counts["workspace_members"] == 2
-    assert "up to date" in status.summary
+    assert "Up to date" in status.summary
 
 
-def test_fresh_database_migrated_by_us_is_current(tmp_path: Path) -> None:
+def test_an_empty_file_initialised_by_us_is_at_head(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     path.touch()
-    migrate_to(path, "001")
-    assert inspect(path).state is State.CURRENT
-    assert pending_ids(path) == ["002"]
+    migrate_to(path, HEAD)
+    assert inspect(path).up_to_date
 
 
 @pytest.mark.parametrize("recorded", [["999"], ["001", "002"], ["abc123def456"]])
@@ -237,45 +251,45 @@ def test_unknown_revision(tmp_path: Path, recorded: list[str]) -> None:
     for rev in recorded:
         execute(path, "INSERT INTO alembic_version VALUES (?)", params=[rev])
     status = inspect(path)
-    assert status.state is State.UNKNOWN_REVISION
+    assert status.state is State.UNKNOWN_REVISION and status.offer is Offer.REFUSE
     assert status.pending == []
     for rev in recorded:
-        assert rev in (status.current_revision or "")
-    assert "does not know" in status.summary
+        assert rev in status.recorded_rows
+    assert "changes nothing" in status.summary
 
 
-def test_half_upgraded_leftover_batch_table(tmp_path: Path) -> None:
+def test_leftover_batch_table_is_half_upgraded_and_offers_repair(tmp_path: Path) -> None:
     path = make_at(tmp_path / "db.db", "001", users=[user(1)])
     execute(path, "CREATE TABLE _alembic_tmp_dashboards (id INTEGER PRIMARY KEY)")
     status = inspect(path)
-    assert status.state is State.HALF_UPGRADED
+    assert status.state is State.HALF_UPGRADED and status.offer is Offer.REPAIR
     assert status.current_revision == "001"
-    assert status.pending == []
+    assert status.leftovers == ("_alembic_tmp_dashboards",)
     assert "_alembic_tmp_dashboards" in " ".join(status.problems)
 
 
-def test_half_upgraded_legacy_with_leftover_table(tmp_path: Path) -> None:
-    path = make_legacy(tmp_path / "db.db", users=[user(1)])
-    execute(path, "CREATE TABLE _alembic_tmp_users (id INTEGER PRIMARY KEY)")
-    assert inspect(path).state is State.HALF_UPGRADED
-
-
-def test_half_upgraded_revision_recorded_but_schema_missing(tmp_path: Path) -> None:
+def test_revision_recorded_but_schema_missing_is_recorded_ahead(tmp_path: Path) -> None:
     path = make_at(tmp_path / "db.db", "001", users=[user(1)])
-    execute(path, "DROP TABLE workspace_members; DROP TABLE workspaces;"
-                  "UPDATE alembic_version SET version_num = '002'")
+    execute(path, "UPDATE alembic_version SET version_num = '002'")
     status = inspect(path)
-    assert status.state is State.HALF_UPGRADED
-    assert status.current_revision == "002"
-    assert any("workspaces" in p for p in status.problems)
+    assert status.state is State.RECORDED_AHEAD_OF_SHAPE and status.offer is Offer.REPAIR
+    assert status.current_revision == "002" and status.highest_present == "001"
+    assert pending_ids(path) == ALL_IDS[1:]
 
 
-def test_half_upgraded_workspace_tables_without_revision(tmp_path: Path) -> None:
-    path = make_at(tmp_path / "db.db", "001", users=[user(1)])
+def test_head_shape_without_a_revision_is_unversioned_head(tmp_path: Path) -> None:
+    path = make_at(tmp_path / "db.db", HEAD, users=[user(1)])
     execute(path, "DROP TABLE alembic_version")
     status = inspect(path)
-    assert status.state is State.HALF_UPGRADED
-    assert status.current_revision is None
+    assert status.state is State.UNVERSIONED_HEAD and status.offer is Offer.ADOPT
+    assert status.pending == []
+
+
+@pytest.mark.parametrize("state", [s for s in STATES if s not in ("001", "head")])
+def test_every_demo_state_is_named_as_built(tmp_path: Path, state: str) -> None:
+    status = inspect(build_demo(tmp_path / "demo.db", 30, state))
+    assert status.state.value == state
+    assert status.summary and status.symptom
 
 
 # --- read-only: never creates or changes anything -------------------------------------
@@ -298,7 +312,8 @@ def test_wal_database_in_use_counts_rows_still_in_the_wal(tmp_path: Path) -> Non
     writer = sqlite3.connect(path, isolation_level=None)
     try:
         writer.execute("PRAGMA wal_autocheckpoint = 0")
-        writer.execute("INSERT INTO users (id, username, hashed_password) VALUES (2, 'x', 'y')")
+        writer.execute("INSERT INTO users (id, username, email, password_hash, role) "
+                       "VALUES (2, 'x', 'x@example.org', 'y', 'viewer')")
         before = fingerprint(path)
         files = sorted(os.listdir(tmp_path))
         status = inspect(path)
@@ -310,7 +325,7 @@ def test_wal_database_in_use_counts_rows_still_in_the_wal(tmp_path: Path) -> Non
         writer.close()
 
 
-@pytest.mark.parametrize("state", ["legacy", "001", "002"])
+@pytest.mark.parametrize("state", STATES)
 def test_inspect_never_changes_the_file(tmp_path: Path, state: str) -> None:
     path = build_demo(tmp_path / "demo.db", 50, state)
     before = fingerprint(path)
@@ -322,7 +337,8 @@ def test_inspect_never_changes_the_file(tmp_path: Path, state: str) -> None:
 def test_to_json_round_trips_the_fields(tmp_path: Path) -> None:
     path = make_at(tmp_path / "db.db", "001", users=[user(1)])
     data = inspect(path).to_json()
-    assert data["state"] == "current"
+    assert data["state"] == "stuck_at_001" and data["offer"] == "upgrade"
     assert data["current_revision"] == "001"
     assert data["pending"][0]["revision"] == "002"
     assert data["up_to_date"] is False
+    assert data["summary"] and data["symptom"]
