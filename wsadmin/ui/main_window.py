@@ -102,6 +102,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.status_bar = StatusBar(self)
         self.overview = OverviewView(self.session, self)
         self.overview.openView.connect(self.open_view)
+        self.overview.changeRequested.connect(self.open_change)
         self.add_view("overview", "Overview", self.overview, icon="SP_FileDialogInfoView",
                       tooltip="Where this database stands")
         if not defer_views:
@@ -131,6 +132,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             page.openRequested.connect(self.open_database)
             page.browseRequested.connect(self.open_dialog)
             page.demoRequested.connect(self.create_demo)
+            page.initRequested.connect(self.initialise_new)
             page.set_busy(self.session.opening)
             self.pages.insertWidget(0, page)
             self._start_page = page
@@ -179,7 +181,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.migrations = MigrationsView(self.session, self.icons, self)
         self.add_view("migrations", "Migrations", self.migrations, icon="SP_ArrowUp",
                       tooltip="Revisions, Back up and upgrade, Roll back")
-        self.migrations.upgradeRequested.connect(self.open_upgrade)
+        self.migrations.changeRequested.connect(self.open_change)
         self.migrations.rollbackRequested.connect(self.open_rollback)
         self.backups = BackupsView(self.session, self.icons, self)
         self.add_view("backups", "Backups", self.backups, icon="SP_DriveHDIcon",
@@ -236,6 +238,8 @@ class MainWindow(FileDropTarget, QMainWindow):
           tip="Open an app_metadata.db", icon="SP_DialogOpenButton")
         a("demo", "Create &demo database…", self.create_demo,
           tip="Create a demo database to try wsadmin on", icon="SP_FileIcon")
+        a("init", "&Initialise a new database…", self.initialise_new,
+          tip="Create the backend's schema in a new or empty file", icon="SP_FileIcon")
         a("close_db", "&Close database", self.close_database,
           shortcut=QKeySequence.StandardKey.Close, tip="Close this database", db_only=True)
         a("quit", "&Quit", self.close, shortcut=QKeySequence("Ctrl+Q"), tip="Quit wsadmin")
@@ -257,8 +261,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.recent_menu.openRequested.connect(self.open_database)
         n = self.named_actions
         self.menus = add_menus(self, (
-            ("file", "&File", (n["open"], self.recent_menu, n["demo"], None, n["close_db"],
-                               None, n["quit"])),
+            ("file", "&File", (n["open"], self.recent_menu, n["init"], n["demo"], None,
+                               n["close_db"], None, n["quit"])),
             ("database", "&Database", (n["refresh"],)), ("view", "&View", (log_toggle,)),
             ("help", "&Help", (n["guide"], n["about"]))))
         self.toolbar, self._toolbar_tail = add_toolbar(self, (n["open"], n["refresh"]),
@@ -355,10 +359,24 @@ class MainWindow(FileDropTarget, QMainWindow):
         dialog.show()
         return dialog
 
-    def open_upgrade(self) -> QDialog:
-        from wsadmin.ui.dialogs.upgrade import UpgradeDialog
+    def open_change(self, action: str, path: str | Path | None = None) -> QDialog:
+        """The plan dialog of `action` (upgrade, adopt, repair, init) for the open database,
+        or for `path` (initialising a new database)."""
+        from wsadmin.ui.dialogs.change import ChangeDialog
 
-        return self._show_dialog(UpgradeDialog(self.session, self))
+        return self._show_dialog(ChangeDialog(self.session, action, self, path))
+
+    def open_upgrade(self) -> QDialog:
+        return self.open_change("upgrade")
+
+    def initialise_new(self) -> QDialog | None:
+        """Choose a new (or empty) file, then plan, confirm and run its initialisation;
+        it opens once done."""
+        from wsadmin.ui.dialogs.questions import choose_new_database
+
+        folder = self.session.path.parent if self.session.path else Path.home()
+        path = choose_new_database(self, folder)
+        return self.open_change("init", path) if path else None
 
     def open_rollback(self, backup: str | None = None) -> QDialog:
         from wsadmin.ui.dialogs.rollback import RollbackDialog

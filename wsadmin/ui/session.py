@@ -69,6 +69,7 @@ class Session(QObject):
         self._opening: DbOp[Status] | None = None
         self._building: DbOp[Path] | None = None
         self._side: list[DbRunner] = []          # closed databases' runners still draining
+        self._aside: list[DbRunner] = []         # work on files that are not open (run_aside)
         self._writes: list[DbOp[Any]] = []
         self._queued = Change.NOTHING            # re-reads waiting for the worker
         self._busy = False
@@ -101,9 +102,9 @@ class Session(QObject):
         return self._runner.current if self._runner else None
 
     def _runners(self) -> list[DbRunner]:
-        ops = (self._opening, self._building)
-        return [r for r in (self._runner, *(o.runner for o in ops if o), *self._side)
-                if r is not None]
+        opening = self._opening.runner if self._opening else None
+        return [r for r in (self._runner, opening, *self._aside,
+                            *self._side) if r is not None]
 
     @property
     def busy_anywhere(self) -> bool:
@@ -204,20 +205,33 @@ class Session(QObject):
         """Build a demo database on a runner of its own, then open it."""
         from wsadmin.ui.ops.misc import build_demo
 
-        runner = DbRunner(self)
-        self._follow(runner)
         op = DbOp(build_demo, path, users, state, label=f"Create demo {Path(path).name}")
 
         def ended(_op: DbOp[Path]) -> None:
             self._building = None
-            self._retire(runner)
             self.openingChanged.emit(False)
             if _op.ok:
                 self.open(_op.result)
 
-        self._building = op.ended(ended).submit(runner)
+        self._building = self.run_aside(op.ended(ended))
         self.openingChanged.emit(True)
         return op
+
+    def run_aside(self, op: DbOp[T]) -> DbOp[T]:
+        """Run `op` on a runner of its own, for a file that is not the open database (a
+        demo, a new database to initialise): the open one's worker stays free, and
+        `settle()` and closing wait for it like for the others."""
+        runner = DbRunner(self)
+        self._follow(runner)
+        self._aside.append(runner)
+
+        def ended(_op: DbOp[T]) -> None:
+            if runner in self._aside:
+                self._aside.remove(runner)
+            self._retire(runner)
+
+        op.ended(ended)
+        return op.submit(runner)
 
     # ---- running operations -----------------------------------------------------------
 
