@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait, table_counts
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.inspect import inspect
+from wsadmin.db.schema.status import inspect
 from wsadmin.db.migrate import pipeline
 from wsadmin.ui.dialogs.operation import NOTHING_CHANGED
 from wsadmin.ui.dialogs.rollback import RollbackDialog
@@ -42,7 +42,7 @@ def finish(dialog: RollbackDialog, qtbot: QtBot) -> None:
 
 def test_downgrade_one_revision_shows_exact_loss_and_needs_the_typed_name(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=25)
+    path = demo_db("head", users=25)
     counts = table_counts(path)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
@@ -108,7 +108,7 @@ def test_restore_a_backup_undoes_the_upgrade(window: MainWindow, qtbot: QtBot,
 
 def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot,
                                                 demo_db) -> None:
-    path = demo_db("002", users=5)
+    path = demo_db("head", users=5)
     before = dump(path)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
@@ -121,7 +121,7 @@ def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot
 
 def test_backups_are_the_catalog_newest_first_and_a_damaged_one_is_flagged(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     made = [Path(create_backup(path).path) for _ in range(3)]
     execute(made[1], "DELETE FROM users WHERE id IN (SELECT id FROM users LIMIT 2)")
     for i, backup in enumerate(made):   # made within a second: the files' times order them
@@ -170,9 +170,9 @@ def test_after_an_upgrade_every_view_names_its_backup(window: MainWindow, qtbot:
 
 def test_a_failure_after_the_typed_confirmation_says_nothing_was_changed(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     backup = Path(create_backup(path).path)
-    execute(path, "DELETE FROM saved_queries")
+    execute(path, "DELETE FROM logs")
     before = dump(path)
     open_and_wait(window, qtbot, path)
     window.session.watch_files(False)
@@ -195,7 +195,7 @@ def test_a_failure_after_the_typed_confirmation_says_nothing_was_changed(
 
 def test_enter_in_the_typed_confirmation_confirms_once_it_matches(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
     assert dialog.down_card is not None

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait, table_counts
-from wsadmin.db.inspect import inspect
+from wsadmin.db.schema.status import inspect
 from wsadmin.db.migrate import pipeline
 from wsadmin.ui.dialogs.upgrade import UpgradeDialog
 from wsadmin.ui.main_window import MainWindow
