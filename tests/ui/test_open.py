@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import ShownError
 from tests.ui.helpers import open_and_wait, table_counts
+from wsadmin.db.schema.demo import STATES
 from wsadmin.ui.dialogs.demo import DemoDialog
 from wsadmin.ui.dialogs.guide import GuideDialog
 from wsadmin.ui.main_window import MainWindow
@@ -223,6 +224,8 @@ def test_create_demo_database(window: MainWindow, qtbot: QtBot, tmp_path: Path,
 
     def accept(dialog: DemoDialog) -> int:
         assert dialog.path_edit.text().endswith(".db")
+        offered = [dialog.state_combo.itemData(i) for i in range(dialog.state_combo.count())]
+        assert sorted(offered) == sorted(STATES), "every state the core can build"
         dialog.path_edit.setText(str(target))
         dialog.users_spin.setValue(45)
         dialog.state_combo.setCurrentIndex(dialog.state_combo.findData("legacy"))

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from tests.builders import dump, execute, make_at, migrate_to, user
 from tests.ui.helpers import idle, open_and_wait, table_counts
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.schema.status import inspect
 from wsadmin.db.migrate import pipeline
+from wsadmin.db.schema.status import inspect
 from wsadmin.ui.dialogs.operation import NOTHING_CHANGED
 from wsadmin.ui.dialogs.rollback import RollbackDialog
 from wsadmin.ui.main_window import MainWindow

@@ -17,8 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.builders import dump, execute
 from tests.ui.helpers import idle, open_and_wait, table_counts
-from wsadmin.db.schema.status import inspect
 from wsadmin.db.migrate import pipeline
+from wsadmin.db.schema.status import inspect
 from wsadmin.ui.dialogs.change import ChangeDialog
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.op import DbOp
