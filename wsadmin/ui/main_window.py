@@ -3,13 +3,8 @@
 The open database (runner, path, status, backups) is the session's
 (`self.session`); views and dialogs follow it, never this window, which places
 the views in the sidebar (`add_view`), their actions in the menus and toolbar,
-and opens the dialogs they ask for (`...Requested` signals). A new panel goes
-in `install_views()`::
-
-    view = HealthView(self.session, self.icons, self)
-    self.add_view("health", "Health", view, icon="SP_DialogApplyButton",
-                  tooltip="The runbook's data checks")
-
+and opens the dialogs they ask for (`...Requested` signals; dialogs.opener). A new panel goes
+in `install_views()`: `self.add_view("health", "Health", HealthView(...), ...)`.
 `views`, `named_actions` and `menus` map keys to views (in sidebar order: the
 screenshots script iterates over them), QActions and menus; `log` is the log dock.
 """
@@ -27,6 +22,7 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from wsadmin.ui.dialogs.opener import DialogOpener
 from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.session import Session
 from wsadmin.ui.settings import Settings
@@ -57,7 +53,7 @@ FIRST_STATUS_WAIT_MS = 150
 FINISH_AT_LATEST_MS = 300
 
 
-class MainWindow(FileDropTarget, QMainWindow):
+class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
                  defer_views: bool = False, open_path: str | Path | None = None,
                  opening: DbOp[Status] | None = None) -> None:
@@ -351,67 +347,3 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def file_dropped(self, path: str) -> None:
         self.open_database(path)
-
-    # ---- dialogs ----------------------------------------------------------------------------
-
-    def _show_dialog(self, dialog: QDialog) -> QDialog:
-        self.last_dialog = dialog
-        dialog.show()
-        return dialog
-
-    def open_change(self, action: str, path: str | Path | None = None) -> QDialog:
-        """The plan dialog of `action` (upgrade, adopt, repair, init) for the open database,
-        or for `path` (initialising a new database)."""
-        from wsadmin.ui.dialogs.change import ChangeDialog
-
-        return self._show_dialog(ChangeDialog(self.session, action, self, path))
-
-    def open_upgrade(self) -> QDialog:
-        return self.open_change("upgrade")
-
-    def initialise_new(self) -> QDialog | None:
-        """Choose a new (or empty) file, then plan, confirm and run its initialisation;
-        it opens once done."""
-        from wsadmin.ui.dialogs.questions import choose_new_database
-
-        folder = self.session.path.parent if self.session.path else Path.home()
-        path = choose_new_database(self, folder)
-        return self.open_change("init", path) if path else None
-
-    def open_rollback(self, backup: str | None = None) -> QDialog:
-        from wsadmin.ui.dialogs.rollback import RollbackDialog
-
-        return self._show_dialog(RollbackDialog(self.session, self, backup=backup))
-
-    def open_prune(self) -> QDialog:
-        from wsadmin.ui.dialogs.prune import PruneDialog
-
-        return self._show_dialog(PruneDialog(self.session, self))
-
-    def create_demo(self) -> None:
-        from wsadmin.ui.dialogs.demo import DemoDialog
-
-        dialog = DemoDialog(self)
-        if dialog.exec():
-            self.session.create_demo(*dialog.values()).failure(
-                lambda exc: self.show_error(exc, "Cannot create the demo database"))
-
-    def open_user_guide(self) -> QDialog:
-        from wsadmin.ui.dialogs.guide import GuideDialog
-
-        if self.guide is None:
-            self.guide = GuideDialog(self)
-        self.guide.show()
-        self.guide.raise_()
-        return self.guide
-
-    def show_error(self, exc: BaseException, title: str | None = None) -> None:
-        from wsadmin.ui.widgets.errors import show_error
-
-        show_error(self, exc, title)
-
-    def about(self) -> None:
-        from wsadmin.ui.dialogs.questions import show_about
-
-        show_about(self)
-

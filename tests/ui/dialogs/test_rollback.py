@@ -180,7 +180,7 @@ def test_after_an_upgrade_every_view_names_its_backup(window: MainWindow, qtbot:
     path = demo_db("legacy", users=20)
     open_and_wait(window, qtbot, path)
     assert window.views["backups"].model.rowCount() == 0
-    upgrade = window.open_upgrade()
+    upgrade = window.open_change("upgrade")
     window.session.settle()
     with qtbot.waitSignal(upgrade.operationFinished, timeout=60_000):
         upgrade.confirm_button.click()

@@ -95,7 +95,8 @@ def plan_form(plan: ChangePlan, parent: QWidget) -> QFormLayout:
                                    parent, rich=False))
     else:
         form.addRow("Now:", _label(plan.summary, "planState", parent, rich=False))
-        form.addRow("The backend:", _label(plan.symptom, "planSymptom", parent, rich=False))
+        form.addRow("Backend symptom:", _label(plan.symptom, "planSymptom", parent,
+                                               rich=False))
     if plan.records:
         form.addRow("Records:", _label(plan.records, "planRecords", parent, rich=False))
     if plan.drops:

@@ -115,7 +115,8 @@ def _passed(plan: Any, status: Status | None) -> list[Finding]:
     else:
         state = status.state.value.replace("_", " ")
         ok = [Finding("ok", f"The database is in a state wsadmin knows how to change "
-                            f"({state}, revision {plan.from_revision or 'none recorded'})")]
+                            f"({state}; revision recorded: "
+                            f"{plan.from_revision or 'none'})")]
         if not any(issubclass(k, InUse) for k in kinds):
             ok.append(Finding("ok", "No other program has the database open"))
     if plan.free_bytes is not None and not any(issubclass(k, DiskFull) for k in kinds):

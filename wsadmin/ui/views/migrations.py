@@ -247,7 +247,7 @@ class MigrationsView(QWidget):
             self.badge.set_state(*state_badge(status))
             self.badge.show()
             self.summary.setText(status.summary)
-            self.symptom.setText(f"<b>The backend now:</b> {html.escape(status.symptom)}")
+            self.symptom.setText(f"<b>Backend symptom:</b> {html.escape(status.symptom)}")
         offer = primary(status, self.session.writing)
         self.action = offer.action
         words = WORDS[offer.action] if offer.action else None

@@ -10,6 +10,7 @@ show another view ("migrations", "backups", "health").
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -313,7 +314,7 @@ class OverviewView(QScrollArea):
         self.revision_value.setText(revision_text(status))
         self.head_label.setText(f"head is {status.head}")
         self.summary_label.setText(status.summary)
-        self.symptom_label.setText(f"The backend now: {status.symptom}")
+        self.symptom_label.setText(f"<b>Backend symptom:</b> {html.escape(status.symptom)}")
         self.pending_label.setText(pending_words(status))
         for table, label in self.count_labels.items():
             count = status.counts.get(table)
