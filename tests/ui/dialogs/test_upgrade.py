@@ -304,6 +304,8 @@ def test_a_running_upgrade_leaves_the_window_usable_but_no_other_change(
             assert not action.isEnabled(), key
             assert "Wait for the change under way to end" in action.toolTip()
         assert not window.views["backups"].prune_button.isEnabled()
+        offer = window.overview.offer_button                # the Overview's offer too
+        assert not offer.isEnabled() and "Wait for the change" in offer.toolTip()
     finally:
         gate.set()
     with qtbot.waitSignal(dialog.operationFinished, timeout=60_000):

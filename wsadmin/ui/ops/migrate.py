@@ -11,7 +11,6 @@ backup first, one transaction, verify, restore on failure, audited.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from wsadmin.ui.format import human_size
@@ -111,7 +110,7 @@ def _passed(plan: Any, status: Status | None) -> list[Finding]:
 
     kinds = [f.error for f in plan.findings if f.error is not None]
     if status is None:
-        ok = [Finding("ok", f"{Path(plan.database).name} does not exist yet: it is created")]
+        ok = [Finding("ok", f"No file at {plan.database} yet: it is created")]
     else:
         state = status.state.value.replace("_", " ")
         ok = [Finding("ok", f"The database is in a state wsadmin knows how to change "
@@ -120,8 +119,9 @@ def _passed(plan: Any, status: Status | None) -> list[Finding]:
         if not any(issubclass(k, InUse) for k in kinds):
             ok.append(Finding("ok", "No other program has the database open"))
     if plan.free_bytes is not None and not any(issubclass(k, DiskFull) for k in kinds):
+        size = f"; the database is {human_size(plan.size)}" if status is not None else ""
         ok.append(Finding("ok", f"Enough free disk space ({human_size(plan.free_bytes)} "
-                                f"free; the database is {human_size(plan.size)})"))
+                                f"free{size})"))
     return ok
 
 

@@ -169,6 +169,7 @@ class OverviewView(QScrollArea):
             card.layout_.addWidget(label)
         self.offer_button = QPushButton("", card)
         self.offer_button.setObjectName("offerButton")
+        self.offer_button.setStyleSheet("QPushButton#offerButton { font-weight: 600; }")
         self.offer_button.clicked.connect(self._ask_change)
         self.offer_button.hide()
         self.migrations_link = QPushButton("Open Migrations", card)
@@ -358,8 +359,8 @@ class OverviewView(QScrollArea):
         newest = self.session.catalog.newest()
         if newest is None:
             self.backup_value.setText("None yet")
-            self.backup_detail.setText("Back up before every upgrade; wsadmin's upgrade "
-                                       "does it for you.")
+            self.backup_detail.setText("wsadmin backs the database up before every change "
+                                       "it makes.")
             self.backup_detail.setToolTip("")
             return
         self.backup_value.setText(local_time(newest.created, seconds=False))
