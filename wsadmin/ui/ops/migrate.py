@@ -100,7 +100,7 @@ def _finding(f: Any) -> Finding:
     hint = f.hint
     if f.error is not None and issubclass(f.error, WrongAction):
         # The core's hint names the command line; here the views offer the right action.
-        hint = "open it in wsadmin: its Overview says what can be done with it"
+        hint = "the Overview and the Migrations view offer what applies to it"
     return Finding("problem" if f.blocking else "note", f.message, hint)
 
 
