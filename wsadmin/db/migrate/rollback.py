@@ -94,6 +94,25 @@ def price_downgrade(conn: Any, revision: str, pre_upgrade_backup: Path | None
     return DowngradeCost(revision, target, discards, list(cost.warnings))
 
 
+def restore_changes(backup: dict[str, int], now: dict[str, int]) -> list[str]:
+    """What restoring a backup undoes, table by table ("users: 480 now, 500 in the backup
+    (+20)"); tables with the same count are left out."""
+    out: list[str] = []
+    for table in sorted((set(backup) | set(now)) - {"alembic_version"}):
+        here, there = now.get(table), backup.get(table)
+        if here == there:
+            continue
+        if there is None:
+            out.append(f"{table}: {counted(here or 0, 'row')} now; the backup has no such "
+                       "table (restoring removes it)")
+        elif here is None:
+            out.append(f"{table}: not in the database now, {counted(there, 'row')} in the "
+                       "backup")
+        else:
+            out.append(f"{table}: {here:,} now, {there:,} in the backup ({there - here:+,})")
+    return out
+
+
 @dataclass
 class RestoreOption:
     path: str
@@ -109,22 +128,7 @@ class RestoreOption:
     @property
     def changes(self) -> list[str]:
         """How the current database differs from the backup, table by table."""
-        out: list[str] = []
-        for table in sorted(set(self.backup_counts) | set(self.current_counts)):
-            if table == "alembic_version":
-                continue
-            now, then = self.current_counts.get(table), self.backup_counts.get(table)
-            if now == then:
-                continue
-            if then is None:
-                out.append(f"{table}: {counted(now or 0, 'row')} now, the table is not in the "
-                           "backup (restoring removes it)")
-            elif now is None:
-                out.append(f"{table}: not in the database now, {counted(then, 'row')} in the "
-                           "backup")
-            else:
-                out.append(f"{table}: {now:,} now, {then:,} in the backup ({then - now:+,})")
-        return out
+        return restore_changes(self.backup_counts, self.current_counts)
 
     @property
     def label(self) -> str:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wsadmin.ui.format import plural
 from wsadmin.ui.ops.backups import Check, Verdict
 from wsadmin.ui.ops.core import CancelToken
 
@@ -60,27 +59,8 @@ def _choice(opt: Any) -> RestoreChoice:
     check = Check.VERIFIED if opt.verified else Check.FAILED
     return RestoreChoice(opt.path, opt.revision, Verdict(opt.path, check, tuple(opt.problems),
                                                          stamp),
-                         restore_changes(opt.backup_counts, opt.current_counts),
+                         list(opt.changes),
                          bool(opt.pre_upgrade))
-
-
-def restore_changes(backup: dict[str, int], now: dict[str, int]) -> list[str]:
-    """What restoring a backup undoes, table by table ("users: 480 now, 500 in the backup
-    (+20)"); tables with the same count are left out."""
-    out: list[str] = []
-    for table in sorted((set(backup) | set(now)) - {"alembic_version"}):
-        here, there = now.get(table), backup.get(table)
-        if here == there:
-            continue
-        if there is None:
-            out.append(f"{table}: {plural(here or 0, 'row')} now; the backup has no such "
-                       "table (restoring removes it)")
-        elif here is None:
-            out.append(f"{table}: not in the database now, {plural(there, 'row')} in the "
-                       "backup")
-        else:
-            out.append(f"{table}: {here:,} now, {there:,} in the backup ({there - here:+,})")
-    return out
 
 
 def load_rollback_plan(path: str, backup: str | None = None) -> RollbackPlan:
