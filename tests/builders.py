@@ -75,10 +75,7 @@ def insert_rows(conn: sqlite3.Connection, table: str, rows: Iterable[Row]) -> No
 
 def migrate_to(path: Path, revision: str) -> Path:
     """Upgrade a database with the project's own revisions (no backup)."""
-    current = inspect(path).current_revision
-    ids = chain.REVISION_IDS
-    start = 0 if current is None else ids.index(current) + 1
-    steps = list(ids[start : ids.index(revision) + 1])
+    steps = chain.path(inspect(path).current_revision, revision)
     if steps:
         run_alembic(path, "upgrade", revision, steps)
     return path

@@ -18,10 +18,6 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
-from wsadmin.db.backup.names import BACKUP_SUFFIX as BACKUP_SUFFIX
-from wsadmin.db.backup.names import MANIFEST_SUFFIX as MANIFEST_SUFFIX
-from wsadmin.db.backup.names import backup_path_for as backup_path_for
-from wsadmin.db.backup.names import utc_stamp as utc_stamp
 from wsadmin.db.backup.verify import (
     Snapshot,
     take_snapshot,
@@ -38,12 +34,12 @@ from wsadmin.db.common.errors import (
 )
 from wsadmin.db.common.progress import CancelToken
 from wsadmin.db.sqlite.connect import connect_ro
+from wsadmin.db.sqlite.files import file_state
 
 STEP_BYTES: Final = 64 << 20        # pages copied per backup step: progress and cancel points
-
 BUSY_POLL_S: Final = 0.05
-
 MMAP_BYTES: Final = 1 << 40
+
 
 def prepare_folder(dest_dir: Path) -> None:
     try:
@@ -56,12 +52,14 @@ def prepare_folder(dest_dir: Path) -> None:
         raise BackupFailed(f"the backup folder {dest_dir} is not a folder",
                            "choose another folder with --to")
 
+
 def folder_error(exc: OSError, dest_dir: Path) -> WsadminError:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return BackupFailed(f"cannot write in the backup folder {dest_dir}: "
                             f"{exc.strerror or 'permission denied'}",
                             "choose a folder you can write to with --to; nothing was changed")
     return write_error(exc, dest_dir, 0, "write a backup in")
+
 
 def write_error(exc: BaseException, dest_dir: Path, needed: int, doing: str) -> WsadminError:
     """A failed write into the backup folder, said in the operator's terms."""
@@ -81,6 +79,7 @@ def write_error(exc: BaseException, dest_dir: Path, needed: int, doing: str) -> 
     return DiskIOError(f"could not {doing} {dest_dir}: {exc}",
                        "check the disk; the database was not changed and no backup was left")
 
+
 def _space_problem(dest_dir: Path, needed: int) -> str:
     """Why `needed` bytes may not fit in dest_dir ("" when they should)."""
     soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
@@ -93,6 +92,7 @@ def _space_problem(dest_dir: Path, needed: int) -> str:
     if free < needed:
         return f"{needed:,} bytes needed, {free:,} free"
     return ""
+
 
 def _open_source(src_path: Path, immutable: bool, busy_timeout: float, cancel: CancelToken
                  ) -> tuple[sqlite3.Connection, Snapshot]:
@@ -125,10 +125,6 @@ def _open_source(src_path: Path, immutable: bool, busy_timeout: float, cancel: C
         src.close()
         raise
 
-def _file_state(p: Path) -> tuple[int, int, int, bool, bool]:
-    st = p.stat()
-    return (st.st_ino, st.st_size, st.st_mtime_ns,
-            p.with_name(p.name + "-wal").exists(), p.with_name(p.name + "-shm").exists())
 
 def copy_pages(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
           size: int, *, wal: bool, connection: sqlite3.Connection | None = None
@@ -145,12 +141,13 @@ def copy_pages(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelTok
         and not src_path.with_name(src_path.name + "-shm").exists()
     attempts = (True, False) if quiet else (False,)
     for immutable in attempts:
-        before = _file_state(src_path) if immutable else None
+        before = file_state(src_path) if immutable else None
         result = copy_once(src_path, tmp, busy_timeout, cancel, step, size, immutable)
-        if before is None or _file_state(src_path) == before:
+        if before is None or file_state(src_path) == before:
             snapshot, jmode, taken = result
             return snapshot, ("wal" if wal else jmode), taken
     raise AssertionError("unreachable")  # pragma: no cover
+
 
 def copy_once(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToken, step: Any,
                size: int, immutable: bool, given: sqlite3.Connection | None = None
@@ -203,6 +200,7 @@ def copy_once(src_path: Path, tmp: Path, busy_timeout: float, cancel: CancelToke
         if given is None:
             src.close()
     return snapshot, jmode, taken
+
 
 def discard(path: Path) -> None:
     for p in (path, path.with_name(path.name + "-journal")):

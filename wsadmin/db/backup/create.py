@@ -15,7 +15,6 @@ never has a final name.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import os
 import secrets
@@ -40,6 +39,7 @@ from wsadmin.db.backup.verify import (
     sha256_file,
     verify_against,
 )
+from wsadmin.db.common.audit import os_user
 from wsadmin.db.common.errors import (
     BackupFailed,
     classify_sqlite_error,
@@ -122,7 +122,7 @@ class CopiedBackup:
                 journal_mode=self.journal_mode,
                 created_at=self.taken.isoformat(timespec="seconds"),
                 tool_version=wsadmin.__version__,
-                user=_user(),
+                user=os_user(),
             ))
             return json.dumps({"format": MANIFEST_FORMAT, **infos[-1].to_json()},
                               indent=2).encode()
@@ -236,9 +236,3 @@ class _Linked(CancelToken):
         if self.cancelled:
             raise Cancelled("cancelled by the operator; nothing was changed")
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"

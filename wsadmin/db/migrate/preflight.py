@@ -122,7 +122,6 @@ def _refuse_state(status: Status, action: str) -> Finding | None:
 
 def _steps(status: Status, action: str, target: str | None) -> tuple[list[str], str | None]:
     """The revisions the action runs and the revision it ends at."""
-    ids = list(chain.REVISION_IDS)
     if action in ("adopt", "repair", "init") and target not in (None, "head"):
         raise WrongAction(f"`{action}` always ends at head ({chain.HEAD_REVISION})",
                           "leave out --to")
@@ -130,20 +129,17 @@ def _steps(status: Status, action: str, target: str | None) -> tuple[list[str], 
         return [], chain.HEAD_REVISION
     if action in ("repair", "init"):
         return [p.revision for p in status.pending], chain.HEAD_REVISION
-    cur = -1 if status.current_revision is None else ids.index(status.current_revision)
-    if action == "upgrade":
-        goal = resolve_target(target, upgrading=True)
-        want = -1 if goal is None else ids.index(goal)
-        if want < cur:
-            raise WrongAction(f"{status.path} is at {status.current_revision}, newer than "
-                              f"{goal}", "use `wsadmin downgrade` (or `wsadmin rollback`)")
-        return ids[cur + 1 : want + 1], goal
-    goal = resolve_target(target, upgrading=False)
-    want = -1 if goal is None else ids.index(goal)
-    if want > cur:
-        raise WrongAction(f"{status.path} is at {status.current_revision}, older than {goal}",
+    cur = status.current_revision
+    goal = resolve_target(target, upgrading=action == "upgrade")
+    ahead = chain.position(goal or chain.BASE) > chain.position(cur or chain.BASE)
+    behind = chain.position(goal or chain.BASE) < chain.position(cur or chain.BASE)
+    if action == "upgrade" and behind:
+        raise WrongAction(f"{status.path} is at {cur}, newer than {goal}",
+                          "use `wsadmin downgrade` (or `wsadmin rollback`)")
+    if action == "downgrade" and ahead:
+        raise WrongAction(f"{status.path} is at {cur}, older than {goal}",
                           "use `wsadmin upgrade` to go forward")
-    return list(reversed(ids[want + 1 : cur + 1])), goal
+    return chain.path(cur, goal), goal
 
 
 def preflight(db: str | Path, action: str = "upgrade", target: str | None = "head", *,

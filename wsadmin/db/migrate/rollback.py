@@ -86,8 +86,7 @@ class DowngradeOption:
 def price_downgrade(conn: Any, revision: str, pre_upgrade_backup: Path | None
                     ) -> DowngradeCost:
     cost = downgrade_cost(conn, revision, pre_upgrade_backup)
-    position = chain.REVISION_IDS.index(revision)
-    target = chain.REVISION_IDS[position - 1] if position > 0 else None
+    target = chain.below(revision)
     discards: dict[str, int] = {}
     for loss in cost.losses:
         discards[_words(loss)] = discards.get(_words(loss), 0) + loss.count
@@ -247,9 +246,9 @@ def _option(path: Path, current_counts: dict[str, int], pre: str | None, verify:
 
 
 def _older(rev: str | None, than: str | None) -> bool:
-    pos: dict[str | None, int] = {None: -1}
-    pos.update({r: i for i, r in enumerate(chain.REVISION_IDS)})
-    return rev in pos and than in pos and pos[rev] < pos[than]
+    known = (None, *chain.REVISION_IDS)
+    return rev in known and than in known and (
+        chain.position(rev or chain.BASE) < chain.position(than or chain.BASE))
 
 
 def plan_rollback(db: str | Path, backup: str | Path | None = None) -> RollbackPlan:

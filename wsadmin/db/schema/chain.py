@@ -155,6 +155,21 @@ def position(rev_id: str) -> int:
     return 0 if rev_id == BASE else REVISION_IDS.index(rev_id) + 1
 
 
+def path(start: str | None, goal: str | None) -> list[str]:
+    """The revisions between two points (None or BASE: before 001), in the order they
+    run: ascending for an upgrade, newest first for a downgrade."""
+    a, b = position(start or BASE), position(goal or BASE)
+    if a <= b:
+        return list(REVISION_IDS[a:b])
+    return list(reversed(REVISION_IDS[b:a]))
+
+
+def below(rev_id: str) -> str | None:
+    """The revision a downgrade of `rev_id` lands on (None: before 001)."""
+    at = position(rev_id)
+    return REVISION_IDS[at - 2] if at > 1 else None
+
+
 def pending(rev_id: str) -> tuple[Revision, ...]:
     """The revisions an upgrade from `rev_id` (or BASE) to head runs, in order."""
     return REVISIONS[position(rev_id):]

@@ -20,7 +20,7 @@ from wsadmin.db.common.errors import (
     WsadminError,
     classify_sqlite_error,
 )
-from wsadmin.db.sqlite.files import check_file
+from wsadmin.db.sqlite.files import check_file, file_state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -62,12 +62,6 @@ def connect_rw(path: str | Path, *, create: bool = False, timeout: float = DEFAU
 _T = TypeVar("_T")
 
 
-def _file_state(path: Path) -> tuple[int, int, int, bool, bool]:
-    st = path.stat()
-    return (st.st_ino, st.st_size, st.st_mtime_ns,
-            path.with_name(path.name + "-wal").exists(),
-            path.with_name(path.name + "-shm").exists())
-
 
 def read_quietly(path: str | Path,
                  work: Callable[[Callable[[], sqlite3.Connection]], _T],
@@ -88,7 +82,7 @@ def read_quietly(path: str | Path,
     p = Path(path)
     facts = check_file(p)
     if facts.wal_mode and not facts.has_wal and not facts.has_shm:
-        before = _file_state(p)
+        before = file_state(p)
         quiet: list[sqlite3.Connection] = []
 
         def open_immutable() -> sqlite3.Connection:
@@ -100,10 +94,10 @@ def read_quietly(path: str | Path,
         except (sqlite3.Error, WsadminError):
             # A writer that opened the file meanwhile makes an immutable read see torn
             # pages ("malformed"); only an error on an unchanged file is the file's own.
-            if _file_state(p) == before:
+            if file_state(p) == before:
                 raise
         else:
-            if _file_state(p) == before:
+            if file_state(p) == before:
                 return result
         finally:
             for conn in quiet:

@@ -200,3 +200,12 @@ def same_filesystem(a: Path, b: Path) -> bool:
         return a.stat().st_dev == b.stat().st_dev
     except OSError:
         return False
+
+
+def file_state(path: Path) -> tuple[int, int, int, bool, bool]:
+    """(inode, size, mtime, has -wal, has -shm): equal before and after a read means
+    nobody changed the file meanwhile. stat only: never opens the file."""
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns,
+            path.with_name(path.name + "-wal").exists(),
+            path.with_name(path.name + "-shm").exists())
