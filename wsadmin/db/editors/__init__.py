@@ -59,7 +59,7 @@ with NotEditable otherwise. SQLITE_BUSY: retried (on_busy gets one line per
 wait), then DatabaseLocked naming who holds the file.
 """
 
-from wsadmin.db.editors.change import Change
+from wsadmin.db.editors.change import Change, combine
 from wsadmin.db.editors.errors import (
     FIELDS,
     Editability,
@@ -132,7 +132,7 @@ __all__ = [
     "Membership", "MovePlan", "NotEditable", "PermissionRow", "SettingsEdit", "SettingsView",
     "UserDeletePreview", "UserDetail", "UserFilter", "UserRow", "WorkspaceDeletePreview",
     "WorkspaceFilter", "WorkspaceRow", "add_member", "add_user", "check_email",
-    "check_username", "check_workspace_name", "count_users", "create_workspace",
+    "check_username", "check_workspace_name", "combine", "count_users", "create_workspace",
     "deactivate_user", "delete_user", "delete_workspace", "edit_user", "editability",
     "editability_of", "member_ids", "member_rows", "move_rows", "new_password_hash",
     "permissions", "plan_move", "preview_user_delete", "preview_workspace_delete", "read",

@@ -79,3 +79,22 @@ class Tally:
                       () if many else tuple(sorted(self.users)),
                       () if many else tuple(sorted(self.workspaces)),
                       created, deleted, many, tuple(self.notes), dict(details or {}))
+
+
+def combine(action: str, changes: list[Change]) -> Change:
+    """Several edits of one transaction as one Change (the command line's `user edit`
+    with several options): counts added, rows and notes joined, details by action."""
+    counts: dict[str, int] = {}
+    for c in changes:
+        for key, n in c.counts.items():
+            counts[key] = counts.get(key, 0) + n
+    done = [c for c in changes if c.counts]
+    summary = "; ".join(c.summary for c in done) or "nothing to change"
+    return Change(action, summary, counts,
+                  tuple(sorted({u for c in changes for u in c.users})),
+                  tuple(sorted({w for c in changes for w in c.workspaces})),
+                  next((c.created for c in changes if c.created is not None), None),
+                  next((c.deleted for c in changes if c.deleted is not None), None),
+                  any(c.refresh_all for c in changes),
+                  tuple(n for c in changes for n in c.notes),
+                  {"steps": [{"action": c.action, **c.details} for c in changes]})
