@@ -4,6 +4,7 @@ nothing dangles afterwards (the health checks are the judge), nothing is deleted
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from wsadmin.db.editors.common import ROW_TABLES
 
 
 def preview(db: Path, fn):  # type: ignore[no-untyped-def]
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c:
         return fn(c)
 
 
@@ -164,7 +165,7 @@ def test_a_data_source_brings_its_connection_and_charts(tmp_path: Path) -> None:
 def test_a_plan_changes_nothing_and_leaves_no_temp_table(tmp_path: Path) -> None:
     db = build(tmp_path)
     before = query(db, "SELECT * FROM charts")
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c:
         plan_move(c, 1, "charts", None, 2)
         assert c.execute("SELECT count(*) FROM temp.sqlite_master").fetchone() == (0,)
     assert query(db, "SELECT * FROM charts") == before

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests.unit.editors.helpers import SECRET_PARTS, build
+from tests.unit.health import helpers as health
 from wsadmin.db.editors import (
     FieldError,
+    NotEditable,
     UserFilter,
     WorkspaceFilter,
     count_users,
     member_ids,
     member_rows,
     permissions,
+    require_readable,
     settings_of,
     user_detail,
     user_id_chunks,
@@ -26,6 +30,7 @@ from wsadmin.db.editors import (
     workspace_rows,
 )
 from wsadmin.db.editors.users_read import _ids_sql
+from wsadmin.db.schema import chain
 
 MORE_USERS = """
 INSERT INTO users (id, username, email, password_hash, role, current_workspace_id,
@@ -105,7 +110,7 @@ def test_rows_follow_the_order_of_the_ids_and_hold_no_secret(conn: sqlite3.Conne
 
 def test_a_current_workspace_without_membership_is_flagged(tmp_path: Path) -> None:
     db = build(tmp_path, "UPDATE users SET current_workspace_id = 1 WHERE id = 4")
-    with sqlite3.connect(db) as c:
+    with closing(sqlite3.connect(db, isolation_level=None)) as c:
         [dave] = user_rows(c, [4])
     assert dave.current_workspace_slug == "alices-workspace" and not dave.member_of_current
 
@@ -141,7 +146,7 @@ def test_workspace_filters_and_sorts(conn: sqlite3.Connection) -> None:
 
 def test_without_active_admin(tmp_path: Path) -> None:
     db = build(tmp_path, "UPDATE users SET is_active = 0 WHERE id = 2")
-    with sqlite3.connect(db) as c:
+    with closing(sqlite3.connect(db, isolation_level=None)) as c:
         assert list(workspace_ids(c, WorkspaceFilter(without_active_admin=True))) == [2]
 
 
@@ -156,7 +161,7 @@ def test_members_are_lazy_too(conn: sqlite3.Connection) -> None:
 
 def test_permissions_say_which_are_stale(tmp_path: Path) -> None:
     db = build(tmp_path)
-    with sqlite3.connect(db) as c:
+    with closing(sqlite3.connect(db, isolation_level=None)) as c:
         [perm] = permissions(c, 1)
         assert (perm.username, perm.level, perm.stale) == ("carol", "viewer", None)
         c.execute("DELETE FROM workspace_members WHERE id = 5")
@@ -171,3 +176,23 @@ def test_settings_say_only_whether_a_redis_password_is_set(conn: sqlite3.Connect
     assert (one.max_members, one.redis_port, one.exists) == (100, 6379, True)
     assert not [s for s in SECRET_PARTS if s in repr(one)]
     assert not settings_of(conn, 42).exists
+
+
+def test_reads_work_read_only_below_head(tmp_path: Path) -> None:
+    db = health.build(tmp_path, "001")
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c:
+        require_readable(c)
+        rows = user_rows(c, user_ids(c))
+        assert [(r.username, r.current_workspace_id, r.workspaces) for r in rows] == [
+            ("alice", None, 0), ("bob", None, 0), ("carol", None, 0), ("dave", None, 0)]
+        assert list(user_ids(c, UserFilter(without_workspace=True))) == [1, 2, 3, 4]
+        assert workspace_rows(c, workspace_ids(c)) == [] and permissions(c, 1) == []
+
+
+def test_a_legacy_database_cannot_even_be_shown(tmp_path: Path) -> None:
+    db = health.build(tmp_path, chain.BASE)
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as c, \
+            pytest.raises(NotEditable) as caught:
+        require_readable(c, db)
+    assert "users.current_workspace_id" in caught.value.message
+    assert f"wsadmin upgrade {db}" in caught.value.hint

@@ -2,8 +2,9 @@
 what changed. The GUI's editors and `wsadmin user|workspace` both sit on this API.
 
 Reading (any connection; read-only is enough; nothing reads a password hash or
-the redis password). The schema must have the workspace tables (revision 001
-or later); edits need head.
+the redis password). Reads work from revision 001's shape on (the GUI shows
+such a database read-only); `require_readable(conn)` raises NotEditable saying
+what is missing below that (legacy). Edits need head.
 
     ids = user_ids(conn, UserFilter(text="ann", inactive=True), sort="username")
     rows = user_rows(conn, ids[0:200])          # UserRow, in the order of the ids
@@ -70,7 +71,14 @@ from wsadmin.db.editors.errors import (
 )
 from wsadmin.db.editors.members import add_member, remove_member, set_member_role
 from wsadmin.db.editors.move import BACKUP_ABOVE, MOVABLE, MovePlan, move_rows, plan_move
-from wsadmin.db.editors.runner import EditResult, read, require_head, run_edit, scrub
+from wsadmin.db.editors.runner import (
+    EditResult,
+    read,
+    require_head,
+    require_readable,
+    run_edit,
+    scrub,
+)
 from wsadmin.db.editors.users_delete import UserDeletePreview, delete_user, preview_user_delete
 from wsadmin.db.editors.users_edit import (
     GLOBAL_ROLE_GATES,
@@ -136,7 +144,8 @@ __all__ = [
     "deactivate_user", "delete_user", "delete_workspace", "edit_user", "editability",
     "editability_of", "member_ids", "member_rows", "move_rows", "new_password_hash",
     "permissions", "plan_move", "preview_user_delete", "preview_workspace_delete", "read",
-    "remove_member", "remove_stale_permissions", "rename_workspace", "require_head", "run_edit",
+    "remove_member", "remove_stale_permissions", "rename_workspace", "require_head",
+    "require_readable", "run_edit",
     "scrub", "set_member_role", "set_password", "settings_of", "suggest_slug", "update_settings",
     "user_detail", "user_id_chunks", "user_ids", "user_rows", "workspace_ids", "workspace_rows",
 ]

@@ -25,7 +25,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -37,6 +37,7 @@ from wsadmin.db.common.interrupts import held_interrupts
 from wsadmin.db.common.progress import ProgressCallback, Reporter
 from wsadmin.db.common.text import printable
 from wsadmin.db.editors.change import Change
+from wsadmin.db.editors.common import columns
 from wsadmin.db.editors.errors import NotEditable, editability
 from wsadmin.db.schema.states import classify
 from wsadmin.db.sqlite.connect import connect_rw, read_without_side_files, translated_errors
@@ -78,6 +79,23 @@ def require_head(conn: sqlite3.Connection, path: object = "DB") -> None:
     state = editability(found.state, found.recorded, found.offer)
     if not state.editable:
         raise NotEditable(state, path)
+
+
+READABLE: Final = (("users", "current_workspace_id"), ("workspaces", "slug"),
+                   ("workspace_members", "role"))
+"""What the reads need: revision 001's workspace tables and column."""
+
+
+def require_readable(conn: sqlite3.Connection, path: object = "DB") -> None:
+    """NotEditable, saying what is missing, unless the editors can at least show the
+    database (revision 001's tables; the GUI shows them read-only below head)."""
+    missing = [f"{t}.{c}" for t, c in READABLE if c not in columns(conn, t)]
+    if missing:
+        found = classify(conn)
+        state = editability(found.state, found.recorded, found.offer)
+        raise NotEditable(replace(state, reason=(
+            f"the database has no {', '.join(missing)} ({state.state.replace('_', ' ')}): "
+            "there are no workspaces to show or edit yet")), path)
 
 
 def read(path: str | Path, work: Callable[[sqlite3.Connection], _T]) -> _T:
