@@ -190,3 +190,14 @@ def test_a_big_move_asks_for_a_backup(tmp_path: Path) -> None:
     assert plan.rows["dashboards"] == 102 and plan.needs_backup
     assert not preview(db, lambda c: plan_move(c, 1, "dashboards", list(range(10, 60)), 2)
                        ).needs_backup
+
+
+def test_deleting_an_inactive_admin_still_leaves_an_active_one(tmp_path: Path) -> None:
+    # dave is bob's workspace's other admin but inactive; bob is deactivated, then deleted.
+    db = build(tmp_path, "INSERT INTO workspace_members (workspace_id, user_id, role, joined_at) "
+                         "VALUES (2, 4, 'admin', '2024-06-01')",
+               "UPDATE users SET is_active = 0 WHERE id IN (2, 4)")
+    assert preview(db, lambda c: preview_user_delete(c, 2)).sole_admin_of == [2]
+    apply(db, lambda c: delete_user(c, 2, 3))
+    assert query(db, "SELECT user_id, role FROM workspace_members WHERE workspace_id = 2 "
+                     "ORDER BY user_id") == [(3, "admin"), (4, "admin")]

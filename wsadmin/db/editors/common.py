@@ -134,11 +134,15 @@ def active_admins(conn: sqlite3.Connection, workspace_id: int, *,
                       (workspace_id, *excluded)))
 
 
-def sole_admin_of(conn: sqlite3.Connection, user_id: int) -> list[int]:
-    """Workspaces where this user is an active admin and no other active admin is."""
+def sole_admin_of(conn: sqlite3.Connection, user_id: int, *, active_only: bool = True
+                  ) -> list[int]:
+    """Workspaces where this user is an active admin and no other active admin is.
+    `active_only=False`: the user's own activity aside (deleting an inactive admin must
+    still leave an active one behind)."""
+    mine = ACTIVE_ADMIN if active_only else "m.role = 'admin'"
     return [int(r[0]) for r in conn.execute(
         f"SELECT m.workspace_id FROM workspace_members AS m WHERE m.user_id = ? AND "
-        f"{ACTIVE_ADMIN} AND NOT EXISTS (SELECT 1 FROM workspace_members AS o WHERE "
+        f"{mine} AND NOT EXISTS (SELECT 1 FROM workspace_members AS o WHERE "
         "o.workspace_id = m.workspace_id AND o.user_id <> m.user_id AND o.role = 'admin' AND "
         "EXISTS (SELECT 1 FROM users AS ou WHERE ou.id = o.user_id AND ou.is_active = 1)) "
         "AND EXISTS (SELECT 1 FROM workspaces AS w WHERE w.id = m.workspace_id) "

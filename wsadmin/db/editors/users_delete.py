@@ -49,7 +49,8 @@ class UserDeletePreview:
     """Rows per table whose `created_by` is the user (workspaces included)."""
     workspaces_created: list[CreatedWorkspace]
     sole_admin_of: list[int]
-    """Workspaces where the user is the only active admin: the heir becomes admin."""
+    """Workspaces where the user is an admin and no other active admin is: the heir
+    becomes admin there."""
     memberships: int
     permissions_held: int
     permissions_granted: int
@@ -86,7 +87,8 @@ def preview_user_delete(conn: sqlite3.Connection, user_id: int) -> UserDeletePre
         notes.append("they are the last active global admin: afterwards nobody can manage "
                      "users through the backend until one is made")
     return UserDeletePreview(
-        user_id, text(username), created, spaces, sole_admin_of(conn, user_id),
+        user_id, text(username), created, spaces,
+        sole_admin_of(conn, user_id, active_only=False),
         _count(conn, "SELECT COUNT(*) FROM workspace_members WHERE user_id = ?", user_id),
         _count(conn, "SELECT COUNT(*) FROM connection_permissions WHERE user_id = ?", user_id),
         _count(conn, "SELECT COUNT(*) FROM connection_permissions WHERE granted_by = ? AND "

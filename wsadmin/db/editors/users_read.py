@@ -4,17 +4,19 @@
 million), so a view keeps every id and fetches the rows of the page it shows
 with `user_rows`. Nothing here reads `password_hash`.
 
-Costs on the 1,000,000-user demo (SQLite 3.40, a shared 2-core machine under
-load; an idle one is about twice as fast): every id in id, username or email
-order 0.6-0.9 s (the table or a covering index scanned; username and email
-have the backend's unique indexes), in created_at or last_login order
-~1.5 s (no index: a sort); the text filter 0.4-0.7 s (two covering-index
-scans, username's and email's, no table scan: a LIKE '%x%' cannot seek);
-global admins, inactive, without workspace 0.3-0.5 s (a table scan: the
-backend has no index there, and wsadmin creates none); member of a workspace
-from its membership index (instant for a small workspace, ~1.5 s for one
-holding every user). A page of 200 rows: ~1 ms. `user_id_chunks` hands the
-ids over in chunks so a view can show its first page before the scan ends.
+Costs on the 1,000,000-user head demo (bench/editors_core.py; SQLite 3.40 on
+a shared 2-core machine at load ~2.3, medians, best runs about half): every id
+in id or username order 0.7-0.85 s (a scan of the table or of username's
+covering index; 8 MB of ids, peak RSS 83 MB), in created_at or last_login
+order ~1.5 s (no index: a sort); the text filter 0.23-0.42 s (two
+covering-index scans, username's and email's: a LIKE '%x%' cannot seek, and
+the backend's own search, one LIKE over the table, takes 0.52 s); global
+admins, inactive 0.3 s, without workspace 0.35-0.95 s (table scans: the
+backend has no index there, and wsadmin creates none); member of a
+workspace from its membership index (instant for a small workspace, ~2 s for
+one holding all million users); the first page (200 ids by LIMIT, then their
+rows) 3.5 ms, any page of 200 rows 3.5 ms. `user_id_chunks` hands the ids
+over in chunks so a view can show its first page before a long scan ends.
 """
 
 from __future__ import annotations
