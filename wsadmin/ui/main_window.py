@@ -195,6 +195,13 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.named_actions["upgrade"] = upgrade
         for action in (backup, upgrade, rollback):
             self.menus["database"].addAction(action)
+        from wsadmin.ui.views.health import HealthView
+
+        self.health = HealthView(self.session, self.icons, self)
+        self.add_view("health", "Health", self.health, icon="SP_DialogApplyButton",
+                      tooltip="The runbook's data checks, their findings and fixes")
+        self.health.fixRequested.connect(self.open_fix)
+        self.menus["database"].addAction(self.health.run_action)
 
     # ---- views and actions ----------------------------------------------------------------
 
@@ -208,8 +215,6 @@ class MainWindow(FileDropTarget, QMainWindow):
     def open_view(self, key: str) -> None:
         if key in self.views:
             self.show_view(key)
-        elif key == "health":
-            self.open_user_guide()
 
     @property
     def current_view(self) -> str | None:
@@ -364,6 +369,11 @@ class MainWindow(FileDropTarget, QMainWindow):
         from wsadmin.ui.dialogs.rollback import RollbackDialog
 
         return self._show_dialog(RollbackDialog(self.session, self, backup=backup))
+
+    def open_fix(self, check_id: str) -> QDialog:
+        from wsadmin.ui.dialogs.health_fix import FixDialog
+
+        return self._show_dialog(FixDialog(self.session, check_id, self))
 
     def open_prune(self) -> QDialog:
         from wsadmin.ui.dialogs.prune import PruneDialog

@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, Signal
 from wsadmin.ui.ops.backups import CatalogRead, Verdict, read_catalog
 from wsadmin.ui.ops.catalog import CatalogKeeper
 from wsadmin.ui.ops.core import Status, WsadminError, inspect
+from wsadmin.ui.ops.health import HealthKeeper
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.ops.opening import start_opening
 from wsadmin.ui.ops.runner import DbRunner, Operation
@@ -64,6 +65,7 @@ class Session(QObject):
         self.problem: BaseException | None = None     # why the last re-read failed
         self.catalog = CatalogKeeper(self.run, lambda: self.changed.emit(Change.BACKUPS))
         self.catalog.active = background
+        self.health = HealthKeeper(self)         # the last health report (Change.HEALTH)
         self.opening_path: Path | None = None
         self._runner: DbRunner | None = None
         self._opening: DbOp[Status] | None = None
