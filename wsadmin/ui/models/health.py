@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from wsadmin.ui.ops.core import printable
+from wsadmin.ui.models.cells import cell_text
 
 _ROOT = QModelIndex()
 Index = QModelIndex | QPersistentModelIndex
@@ -77,15 +77,6 @@ def status_icon(kind: str, size: int = 16) -> QIcon:
         pixmap.setDevicePixelRatio(2.0)
         icon = _icons[kind] = QIcon(pixmap)
     return icon
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bytes):
-        return "x'" + value.hex() + "'"
-    text = printable(value)
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 class ChecksModel(QAbstractTableModel):
