@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "wsadmin.cli.backup",
     "wsadmin.cli.rollback",
     "wsadmin.cli.health",
+    "wsadmin.cli.users",
+    "wsadmin.cli.workspaces",
     "wsadmin.cli.recover",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
