@@ -202,6 +202,16 @@ class MainWindow(FileDropTarget, QMainWindow):
                       tooltip="The runbook's data checks, their findings and fixes")
         self.health.fixRequested.connect(self.open_fix)
         self.menus["database"].addAction(self.health.run_action)
+        from wsadmin.ui.views.users import UsersView
+        from wsadmin.ui.views.workspaces import WorkspacesView
+
+        for key, title, view, icon in (
+                ("users", "Users", UsersView(self.session, self), "SP_DirHomeIcon"),
+                ("workspaces", "Workspaces", WorkspacesView(self.session, self),
+                 "SP_DirIcon")):
+            self.add_view(key, title, view, icon=icon, tooltip=f"Edit the {key}")
+            view.changeRequested.connect(lambda action: self.open_upgrade() if action ==
+                                         "upgrade" else self.show_view("migrations"))
 
     # ---- views and actions ----------------------------------------------------------------
 

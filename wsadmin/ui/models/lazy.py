@@ -54,6 +54,8 @@ RowsFn = Callable[[str, Sequence[int]], Sequence[Any]]
 IdsFn = Callable[..., Sequence[int]]
 
 LOADING = "Loading…"
+__all__ = ["LOADING", "Column", "IdsFn", "LazyTableModel", "RowsFn", "first_page"]
+
 GONE = object()                 # a row that no longer exists (deleted meanwhile)
 PLACEHOLDER = QColor("#9e9e9e")
 MAX_WANTED_PAGES = 6            # pages asked for last; older wishes were scrolled past

@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -41,6 +38,7 @@ from wsadmin.ui.ops.core import Cancelled, Step
 from wsadmin.ui.ops.health import export_report, fix_choices, symptom_of
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.widgets.actions import make_action, set_tip
+from wsadmin.ui.widgets.check_detail import CheckDetail
 from wsadmin.ui.widgets.errors import error_text
 from wsadmin.ui.widgets.labels import heading_label, muted_label
 
@@ -131,7 +129,17 @@ class HealthView(QWidget):
             self.checks.setColumnWidth(col, width)
         self.checks.selectionModel().selectionChanged.connect(self._selection_changed)
         split.addWidget(self.checks)
-        split.addWidget(self._detail(split))
+        self.sample_model = RowsModel(self)
+        self.detail = CheckDetail(self.sample_model, split)
+        self.detail.fix_button.clicked.connect(self.request_fix)
+        d = self.detail           # its parts, by the names the panel's callers know
+        self.detail_title, self.detail_state, self.explanation = (
+            d.detail_title, d.detail_state, d.explanation)
+        self.symptom, self.reason, self.sql, self.copy_button = (
+            d.symptom, d.reason, d.sql, d.copy_button)
+        self.sample_box, self.sample_label, self.sample = d.sample_box, d.sample_label, d.sample
+        self.fix_note, self.fix_button = d.fix_note, d.fix_button
+        split.addWidget(self.detail)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setSizes([420, 640])
@@ -171,77 +179,6 @@ class HealthView(QWidget):
         for w in self._progress_widgets:
             w.setVisible(False)
         return row
-
-    def _detail(self, parent: QWidget) -> QWidget:
-        box = QWidget(parent)
-        box.setObjectName("checkDetail")
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(12, 0, 0, 0)
-        lay.setSpacing(6)
-        self.detail_title = heading_label("", box, 1.15)
-        self.detail_title.setObjectName("checkTitle")
-        self.detail_state = QLabel("", box)
-        self.detail_state.setObjectName("checkState")
-        self.explanation = QLabel("", box)
-        self.explanation.setObjectName("checkExplanation")
-        self.symptom = QLabel("", box)
-        self.symptom.setObjectName("checkSymptom")
-        self.reason = muted_label("", box)
-        self.reason.setObjectName("checkReason")
-        for label in (self.detail_state, self.explanation, self.symptom):
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.RichText)
-        for label in (self.detail_title, self.detail_state, self.explanation, self.symptom,
-                      self.reason):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            lay.addWidget(label)
-        parts = QSplitter(Qt.Orientation.Vertical, box)
-        self.sample_box = QWidget(parts)
-        sl = QVBoxLayout(self.sample_box)
-        sl.setContentsMargins(0, 6, 0, 0)
-        self.sample_label = QLabel("Sample", self.sample_box)
-        self.sample_label.setObjectName("sampleLabel")
-        self.sample_model = RowsModel(self)
-        self.sample = _table(self.sample_box, "sampleTable", self.sample_model)
-        self.sample.setAccessibleName("Sample of the findings")
-        self.sample.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.sample.horizontalHeader().setStretchLastSection(True)
-        sl.addWidget(self.sample_label)
-        sl.addWidget(self.sample, 1)
-        parts.addWidget(self.sample_box)
-        sql_box = QWidget(parts)
-        ql = QVBoxLayout(sql_box)
-        ql.setContentsMargins(0, 6, 0, 0)
-        sql_head = QHBoxLayout()
-        sql_head.addWidget(QLabel("SQL (what the check runs)", sql_box), 1)
-        self.copy_button = QPushButton("Copy", sql_box)
-        self.copy_button.setObjectName("copySqlButton")
-        self.copy_button.setToolTip("Copy the check's SQL to the clipboard")
-        self.copy_button.clicked.connect(self.copy_sql)
-        sql_head.addWidget(self.copy_button)
-        ql.addLayout(sql_head)
-        self.sql = QPlainTextEdit(sql_box)
-        self.sql.setObjectName("checkSql")
-        self.sql.setAccessibleName("SQL of the check")
-        self.sql.setReadOnly(True)
-        self.sql.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.sql.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        ql.addWidget(self.sql, 1)
-        parts.addWidget(sql_box)
-        parts.setSizes([260, 200])
-        lay.addWidget(parts, 1)
-        fix_row = QHBoxLayout()
-        self.fix_note = muted_label("", box)
-        self.fix_note.setObjectName("fixNote")
-        self.fix_button = QPushButton("Fix…", box)
-        self.fix_button.setObjectName("fixButton")
-        self.fix_button.setMinimumHeight(30)
-        self.fix_button.setToolTip("Preview the fixes for this check, then back up and apply")
-        self.fix_button.clicked.connect(self.request_fix)
-        fix_row.addWidget(self.fix_note, 1)
-        fix_row.addWidget(self.fix_button)
-        lay.addLayout(fix_row)
-        return box
 
     # ---- following the session ----------------------------------------------------------
 
@@ -368,39 +305,12 @@ class HealthView(QWidget):
 
     def _show_detail(self, r: Any | None) -> None:
         if r is None:
-            for label in (self.detail_title, self.detail_state, self.explanation,
-                          self.symptom, self.reason):
-                label.setText("")
-            self.sample_model.set_rows([], [])
-            self.sample_box.setVisible(False)
-            self.sql.setPlainText("")
-            self.copy_button.setEnabled(False)
+            self.detail.clear()
             return
-        self.detail_title.setText(r.title)
-        state = html.escape(kind_words(r))
-        if r.status.value == "findings":
-            state = (f"<b style='color:{kind_color(r)}'>{r.count:,} found</b> · severity "
-                     f"<b>{html.escape(r.severity.value)}</b>")
-        self.detail_state.setText(state + f" · <code>{html.escape(r.id)}</code>")
-        self.explanation.setText(html.escape(r.explanation))
-        symptom = symptom_of(r.id)
-        self.symptom.setText(f"<b>Backend symptom:</b> {html.escape(symptom)}"
-                             if symptom else "")
-        self.symptom.setVisible(bool(symptom))
-        self.reason.setText(r.reason)
-        self.reason.setVisible(bool(r.reason))
-        self.sample_box.setVisible(bool(r.sample))
-        self.sample_model.set_rows(r.columns, r.sample)
-        if r.sample:
-            shown = (f"first {len(r.sample)} of {r.count:,}" if r.count > len(r.sample)
-                     else f"all {r.count:,}")
-            self.sample_label.setText(f"Sample ({shown})")
-            self.sample.resizeColumnsToContents()
-        self.sql.setPlainText(r.sql)
-        self.copy_button.setEnabled(bool(r.sql))
+        self.detail.show_result(r, kind_words(r), kind_color(r), symptom_of(r.id))
 
     def copy_sql(self) -> None:
-        QApplication.clipboard().setText(self.sql.toPlainText())
+        self.detail.copy_sql()
 
     def request_fix(self) -> None:
         r = self.selected()
