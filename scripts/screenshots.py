@@ -8,9 +8,12 @@ registered in the main window (MainWindow.views, in sidebar order, so views
 added by other modules are included); the log dock; the Overview at the
 window's smallest size (900x600); the upgrade's plan, its result, and the
 Backups view right after it; the Rollback dialog with a damaged backup
-present; the user guide (F1); the error dialog for a file that is not a
-database. Settings, backups and the audit log go to a temporary
-WSADMIN_HOME, never the user's own.
+present; then the states the backend's own tooling leaves (SCHEMA.md
+"States"): the Migrations view of a database stuck at 001, the Overview of an
+unversioned head with its Adopt offer, the Repair plan of a revision recorded
+ahead of its schema, and the plan that initialises a new database; the user
+guide (F1); the error dialog for a file that is not a database. Settings,
+backups and the audit log go to a temporary WSADMIN_HOME, never the user's own.
 """
 
 from __future__ import annotations
@@ -76,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     data.mkdir(parents=True)
     db = build_demo(data / "app_metadata.db", users=2000, state="legacy")
     (work / "srv" / "staging").mkdir(parents=True)
-    staging = build_demo(work / "srv" / "staging" / "app_metadata.db", users=500, state="002")
+    staging = build_demo(work / "srv" / "staging" / "app_metadata.db", users=500, state="head")
     create_backup(db, work / "backups")
     audit.record("backup", db, "ok", message="backup before the upgrade")
 
     settings = Settings()
-    settings.add_recent(work / "old" / "app_metadata.db", "001", "current")   # gone
-    settings.add_recent(staging, "002", "current")
+    settings.add_recent(work / "old" / "app_metadata.db", "001", "stuck_at_001")   # gone
+    settings.add_recent(staging, "20251109220344", "at_revision")
     settings.add_recent(db, None, "legacy")
 
     window = MainWindow(settings)
@@ -110,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     save(window, "overview-900x600")
     window.resize(*SIZE)
 
-    upgrade = window.open_upgrade()
+    upgrade = window.open_change("upgrade")
     settle(window)
     save(upgrade, "upgrade-plan")
     upgrade.confirm_button.click()  # type: ignore[attr-defined]
@@ -133,6 +136,36 @@ def main(argv: list[str] | None = None) -> int:
     save(rollback, "rollback-dialog")
     rollback.close()
 
+    def demo(state: str, users: int = 2000) -> Path:
+        folder = work / "srv" / state
+        folder.mkdir(parents=True)
+        return build_demo(folder / "app_metadata.db", users=users, state=state)
+
+    window.open_database(str(demo("stuck_at_001")))
+    settle(window, 400)
+    window.show_view("migrations")
+    settle(window)
+    save(window, "migrations-stuck-at-001")
+
+    window.open_database(str(demo("unversioned_head")))
+    settle(window, 400)
+    window.show_view("overview")
+    settle(window)
+    save(window, "overview-unversioned-head")
+
+    window.open_database(str(demo("recorded_ahead_of_shape")))
+    settle(window, 400)
+    repair = window.open_change("repair")
+    settle(window)
+    save(repair, "repair-plan")
+    repair.close()
+
+    (work / "srv" / "new").mkdir()      # the file dialog offers existing folders only
+    init = window.open_change("init", work / "srv" / "new" / "app_metadata.db")
+    settle(window)
+    save(init, "init-plan")
+    init.close()
+
     guide = window.open_user_guide()
     settle(window)
     save(guide, "user-guide")
@@ -140,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bad = work / "notes.db"
     bad.write_text("not a database\n" * 100)
-    from wsadmin.db.inspect import inspect
+    from wsadmin.db.schema.status import inspect
 
     try:
         inspect(bad)

@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,13 +127,34 @@ def shown_errors(monkeypatch: pytest.MonkeyPatch) -> list[ShownError]:
     return shown
 
 
-@pytest.fixture
-def demo_db(tmp_path: Path) -> Callable[..., Path]:
-    """`demo_db(state, users=...)` builds a demo database with the project's service."""
-    from wsadmin.db.demo import build_demo
+@pytest.fixture(scope="session")
+def built_demos(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], Path]:
+    """Demo databases built once per (state, users) for the whole run."""
+    return {}
 
-    def make(state: str = "002", users: int = 60, name: str | None = None) -> Path:
+
+@pytest.fixture
+def demo_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+            built_demos: dict[tuple[str, int], Path]) -> Callable[..., Path]:
+    """`demo_db(state, users=...)` gives a demo database of wsadmin.db.schema.demo in one
+    of its states (legacy, 001, head, unversioned_head, stuck_at_001,
+    recorded_ahead_of_shape, half_initialised, mixed), a file of the test's own.
+
+    Each (state, users) is built once by the project's service and copied: a build
+    fills 100,000 timestamps whatever its size (seconds), the copy is a new file with
+    the same bytes, closed and with no journal, so nothing else differs."""
+    from wsadmin.db.schema.demo import build_demo
+
+    def make(state: str = "head", users: int = 60, name: str | None = None) -> Path:
         path = tmp_path / (name or f"demo_{state}.db")
-        return build_demo(path, users=users, state=state)
+        if path.exists():
+            raise FileExistsError(f"{path} exists: give this demo another name")
+        built = built_demos.get((state, users))
+        if built is None:
+            folder = tmp_path_factory.mktemp("demo-builds")
+            built = build_demo(folder / f"{state}-{users}.db", users=users, state=state)
+            built_demos[(state, users)] = built
+        shutil.copyfile(built, path)
+        return path
 
     return make

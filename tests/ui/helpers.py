@@ -36,3 +36,9 @@ def idle(window: MainWindow, qtbot: QtBot) -> None:
     """End a test with nothing in flight: no operation queued or running, no pending
     re-read after a change on disk."""
     window.session.settle()
+
+
+def add_user(uid: int) -> str:
+    """SQL adding one user with the columns the backend requires (SCHEMA.md)."""
+    return (f"INSERT INTO users (id, username, email, password_hash, role, is_active) "
+            f"VALUES ({uid}, 'added{uid}', 'added{uid}@example.org', 'x', 'viewer', 1)")

@@ -52,7 +52,7 @@ def test_plain_wsadmin_opens_the_start_page(tmp_path: Path) -> None:
 
 def test_startup_does_not_import_sqlalchemy_or_alembic(demo_db: DemoDb,
                                                        tmp_path: Path) -> None:
-    db = demo_db("002")
+    db = demo_db("head")
     done = run_app([sys.executable, "-X", "importtime", "-m", "wsadmin", "gui", str(db)],
                    tmp_path / "home")
     assert "wsadmin: ready" in done.stdout
@@ -76,6 +76,7 @@ def test_deferred_views_learn_about_the_open_database(qtbot: QtBot, demo_db: Dem
         assert migrations.cards["001"].state == "current", \
             "a view made after the database was opened shows its status"
         assert migrations.cards["002"].state == "pending"
+        assert migrations.cards["20251109220344"].state == "pending"
         assert all(isinstance(v, QWidget) for v in window.views.values())
     finally:
         _close_quick(window)
@@ -159,7 +160,7 @@ def test_quick_start_on_a_slow_database_shows_it_being_read(
 
 def test_an_inspection_started_before_the_window_is_taken_over(
         qtbot: QtBot, demo_db: DemoDb) -> None:
-    db = demo_db("002", users=5)
+    db = demo_db("head", users=5)
     op = opening.start_opening(db)
     runner = op.runner
     # Its result is delivered before the window exists (the event loop runs here).
@@ -171,7 +172,7 @@ def test_an_inspection_started_before_the_window_is_taken_over(
         assert window.session.is_open and runner.parent() is window.session
         assert window.overview.count_labels["users"].text() == "5"
         assert window.session.status is not None
-        assert window.session.status.current_revision == "002"
+        assert window.session.status.current_revision == "20251109220344"
     finally:
         _close_quick(window)
 

@@ -48,7 +48,7 @@ def blocking_job(gate: threading.Event, log: list[str]) -> str:
 
 def test_close_during_an_operation_waits_for_it(window: MainWindow, qtbot: QtBot,
                                                demo_db: DemoDb) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
     gate, log, results = threading.Event(), [], []
     op = window.session.run(DbOp(blocking_job, gate, log, label="Upgrade to 002"))
     op.success(results.append)
@@ -70,7 +70,7 @@ def test_close_during_an_operation_waits_for_it(window: MainWindow, qtbot: QtBot
 
 def test_keep_working_cancels_the_close(window: MainWindow, qtbot: QtBot,
                                         demo_db: DemoDb) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
     gate, log = threading.Event(), []
     window.session.run(DbOp(blocking_job, gate, log, label="Back up now"))
     qtbot.waitUntil(lambda: log == ["started"], timeout=5000)
@@ -87,7 +87,7 @@ def test_keep_working_cancels_the_close(window: MainWindow, qtbot: QtBot,
 
 def test_quick_background_reads_delay_the_close_without_asking(
         window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
     window.session.refresh()    # a few quick reads are queued now
     assert window.session.busy
     window.close()

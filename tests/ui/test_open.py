@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import ShownError
 from tests.ui.helpers import open_and_wait, table_counts
+from wsadmin.db.schema.demo import STATES
 from wsadmin.ui.dialogs.demo import DemoDialog
 from wsadmin.ui.dialogs.guide import GuideDialog
 from wsadmin.ui.main_window import MainWindow
@@ -38,7 +39,7 @@ def test_opens_on_the_start_page_with_db_actions_disabled(window: MainWindow) ->
 
 def test_open_via_the_file_dialog(window: MainWindow, qtbot: QtBot, demo_db: DemoDb,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    db = demo_db("002", users=37)
+    db = demo_db("head", users=37)
     asked: list[str] = []
 
     def fake_dialog(parent: object, caption: str, folder: str, filters: str
@@ -56,7 +57,7 @@ def test_open_via_the_file_dialog(window: MainWindow, qtbot: QtBot, demo_db: Dem
     assert window.windowTitle().startswith(db.name)
     assert window.named_actions["refresh"].isEnabled()
     assert Settings().recent()[0].path == str(db.resolve())
-    assert Settings().recent()[0].revision == "002"
+    assert Settings().recent()[0].revision == "20251109220344"
 
 
 def test_ctrl_o_opens_the_dialog(window: MainWindow, qtbot: QtBot,
@@ -76,9 +77,9 @@ def test_open_from_the_recent_list_with_enter(make_window: Callable[[], MainWind
     old, new = demo_db("legacy", users=12), demo_db("001", users=9)
     gone = new.with_name("gone.db")
     settings = Settings()
-    settings.add_recent(gone, "002", "current")
+    settings.add_recent(gone, "20251109220344", "at_revision")
     settings.add_recent(old, None, "legacy")
-    settings.add_recent(new, "001", "current")
+    settings.add_recent(new, "001", "stuck_at_001")
     window = make_window()
     items = window.start_page.recent_list
     assert items.count() == 3
@@ -209,7 +210,7 @@ def test_bad_file_shows_reason_and_hint_and_stays_on_start_page(
 def test_bad_file_while_a_database_is_open_keeps_it_open(
         window: MainWindow, qtbot: QtBot, demo_db: DemoDb, tmp_path: Path,
         shown_errors: list[ShownError]) -> None:
-    db = demo_db("002")
+    db = demo_db("head")
     open_and_wait(window, qtbot, db)
     window.open_database(str(make_bad("text", tmp_path)))
     qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
@@ -223,6 +224,8 @@ def test_create_demo_database(window: MainWindow, qtbot: QtBot, tmp_path: Path,
 
     def accept(dialog: DemoDialog) -> int:
         assert dialog.path_edit.text().endswith(".db")
+        offered = [dialog.state_combo.itemData(i) for i in range(dialog.state_combo.count())]
+        assert sorted(offered) == sorted(STATES), "every state the core can build"
         dialog.path_edit.setText(str(target))
         dialog.users_spin.setValue(45)
         dialog.state_combo.setCurrentIndex(dialog.state_combo.findData("legacy"))
@@ -259,13 +262,13 @@ def test_demo_never_overwrites(window: MainWindow, qtbot: QtBot, tmp_path: Path,
 
 def test_close_database_returns_to_the_start_page(window: MainWindow, qtbot: QtBot,
                                                   demo_db: DemoDb) -> None:
-    db = demo_db("002")
+    db = demo_db("head")
     open_and_wait(window, qtbot, db)
     with qtbot.waitSignal(window.session.closed, timeout=2000):
         window.named_actions["close_db"].trigger()
     assert on_start_page(window)
     assert window.start_page.recent_list.count() == 1
-    assert "revision 002" in window.start_page.recent_list.item(0).text()
+    assert "revision 20251109220344" in window.start_page.recent_list.item(0).text()
 
 
 def test_f1_opens_the_user_guide_inside_the_app(window: MainWindow, qtbot: QtBot) -> None:

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.builders import execute
+from tests.ui.helpers import add_user
 from wsadmin.db.common.errors import DatabaseLocked
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.session import Session
@@ -38,7 +39,7 @@ def opened(session: Session, qtbot: QtBot, path: Path) -> None:
 
 def test_a_write_emits_what_it_changed_once_the_state_is_read_again(
         session: Session, qtbot: QtBot, demo_db: DemoDb) -> None:
-    db = demo_db("002", users=10)
+    db = demo_db("head", users=10)
     opened(session, qtbot, db)
     seen: list[tuple[Change, str]] = []
     session.changed.connect(lambda what: seen.append(
@@ -46,10 +47,10 @@ def test_a_write_emits_what_it_changed_once_the_state_is_read_again(
     writing: list[bool] = []
     session.writingChanged.connect(writing.append)
 
-    def add_user() -> None:
-        execute(db, "INSERT INTO users (id, username, hashed_password) VALUES (9001, 'n', 'x')")
+    def add_one() -> None:
+        execute(db, add_user(9001))
 
-    op = session.run(DbOp(add_user, label="Add a user", changes=Change.STATUS))
+    op = session.run(DbOp(add_one, label="Add a user", changes=Change.STATUS))
     assert session.writing and writing == [True]
     session.settle()
     assert op.ok and writing == [True, False]
@@ -58,7 +59,7 @@ def test_a_write_emits_what_it_changed_once_the_state_is_read_again(
 
 
 def test_a_read_changes_nothing(session: Session, qtbot: QtBot, demo_db: DemoDb) -> None:
-    opened(session, qtbot, demo_db("002", users=3))
+    opened(session, qtbot, demo_db("head", users=3))
     seen: list[object] = []
     session.changed.connect(seen.append)
     op = session.run(DbOp(lambda: 42, label="Read"))
@@ -68,7 +69,7 @@ def test_a_read_changes_nothing(session: Session, qtbot: QtBot, demo_db: DemoDb)
 
 def test_a_failure_nobody_handles_is_reported(session: Session, qtbot: QtBot,
                                               demo_db: DemoDb) -> None:
-    opened(session, qtbot, demo_db("002", users=3))
+    opened(session, qtbot, demo_db("head", users=3))
     reported: list[BaseException] = []
     session.errorOccurred.connect(lambda exc, _title: reported.append(exc))
 
@@ -83,7 +84,7 @@ def test_a_failure_nobody_handles_is_reported(session: Session, qtbot: QtBot,
 
 def test_settle_delivers_without_an_event_loop_and_times_out_honestly(
         session: Session, qtbot: QtBot, demo_db: DemoDb) -> None:
-    opened(session, qtbot, demo_db("002", users=3))
+    opened(session, qtbot, demo_db("head", users=3))
     gate = threading.Event()
     results: list[object] = []
     session.run(DbOp(gate.wait, 10, label="Blocked")).success(results.append)
@@ -96,7 +97,7 @@ def test_settle_delivers_without_an_event_loop_and_times_out_honestly(
 
 def test_closing_clears_the_state_and_says_so(session: Session, qtbot: QtBot,
                                               demo_db: DemoDb) -> None:
-    opened(session, qtbot, demo_db("002", users=3))
+    opened(session, qtbot, demo_db("head", users=3))
     assert session.catalog.loaded and session.status is not None
     seen: list[Change] = []
     session.changed.connect(seen.append)

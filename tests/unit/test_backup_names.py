@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.builders import make_legacy, user
+from wsadmin.db.backup import copy as backup_copy
 from wsadmin.db.backup import create as backup_create
 from wsadmin.db.backup.create import create_backup
 from wsadmin.db.backup.manifest import BackupInfo
@@ -41,7 +42,10 @@ class _Frozen(dt.datetime):
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(backup_create, "dt", SimpleNamespace(datetime=_Frozen, UTC=dt.UTC))
+    frozen = SimpleNamespace(datetime=_Frozen, UTC=dt.UTC)
+    # the copy stamps a backup's time; an empty database's is stamped where it is made
+    monkeypatch.setattr(backup_copy, "dt", frozen)
+    monkeypatch.setattr(backup_create, "dt", frozen)
 
 
 def sha(path: Path) -> str:

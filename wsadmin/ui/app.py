@@ -82,10 +82,10 @@ def _exit_when_ready(window: MainWindow, with_db: bool) -> None:
     session = window.session
 
     def ready(*_args: object) -> None:
-        status = session.status
-        shown = "" if status is None else f" {Path(status.path).name} {status.summary}"
-
         def leave() -> None:
+            status = session.status
+            shown = "" if status is None else (f" {Path(status.path).name} at revision "
+                                               f"{window.overview.revision_value.text()}")
             print(f"wsadmin: ready{shown}", flush=True)
             os._exit(0)
 

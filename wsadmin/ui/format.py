@@ -11,14 +11,22 @@ import datetime as dt
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB")
 
-# Table -> (one, many) for the tables an operator counts; other tables by name.
+# Table -> (one, many) for the backend's tables (SCHEMA.md), in the order an operator
+# reads them; other tables by name.
 NOUNS = {
     "users": ("user", "users"),
     "workspaces": ("workspace", "workspaces"),
     "workspace_members": ("membership", "memberships"),
+    "workspace_settings": ("workspace settings row", "workspace settings rows"),
     "dashboards": ("dashboard", "dashboards"),
+    "charts": ("chart", "charts"),
+    "dashboard_charts": ("dashboard chart link", "dashboard chart links"),
     "connections": ("connection", "connections"),
-    "saved_queries": ("saved query", "saved queries"),
+    "connection_permissions": ("connection permission", "connection permissions"),
+    "data_sources": ("data source", "data sources"),
+    "csv_data": ("CSV data row", "CSV data rows"),
+    "logs": ("log entry", "log entries"),
+    "settings": ("setting", "settings"),
 }
 
 
@@ -40,8 +48,8 @@ def human_size(n: int) -> str:
 
 
 def count_phrase(counts: dict[str, int], *, zero: str = "no rows") -> str:
-    """{'users': 1, 'saved_queries': 2} -> '1 user, 2 saved queries' (the tables above in
-    their order, then the others by name; Alembic's own table left out)."""
+    """{'users': 1, 'logs': 2} -> '1 user, 2 log entries' (the tables above in their
+    order, then the others by name; Alembic's own table left out)."""
     known = [t for t in NOUNS if t in counts]
     others = [t for t in counts if t not in NOUNS and not t.startswith("alembic")]
     parts = []

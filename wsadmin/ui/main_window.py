@@ -3,13 +3,8 @@
 The open database (runner, path, status, backups) is the session's
 (`self.session`); views and dialogs follow it, never this window, which places
 the views in the sidebar (`add_view`), their actions in the menus and toolbar,
-and opens the dialogs they ask for (`...Requested` signals). A new panel goes
-in `install_views()`::
-
-    view = HealthView(self.session, self.icons, self)
-    self.add_view("health", "Health", view, icon="SP_DialogApplyButton",
-                  tooltip="The runbook's data checks")
-
+and opens the dialogs they ask for (`...Requested` signals; dialogs.opener). A new panel goes
+in `install_views()`: `self.add_view("health", "Health", HealthView(...), ...)`.
 `views`, `named_actions` and `menus` map keys to views (in sidebar order: the
 screenshots script iterates over them), QActions and menus; `log` is the log dock.
 """
@@ -27,6 +22,7 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from wsadmin.ui.dialogs.opener import DialogOpener
 from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.session import Session
 from wsadmin.ui.settings import Settings
@@ -57,7 +53,7 @@ FIRST_STATUS_WAIT_MS = 150
 FINISH_AT_LATEST_MS = 300
 
 
-class MainWindow(FileDropTarget, QMainWindow):
+class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
                  defer_views: bool = False, open_path: str | Path | None = None,
                  opening: DbOp[Status] | None = None) -> None:
@@ -102,6 +98,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.status_bar = StatusBar(self)
         self.overview = OverviewView(self.session, self)
         self.overview.openView.connect(self.open_view)
+        self.overview.changeRequested.connect(self.open_change)
         self.add_view("overview", "Overview", self.overview, icon="SP_FileDialogInfoView",
                       tooltip="Where this database stands")
         if not defer_views:
@@ -131,6 +128,7 @@ class MainWindow(FileDropTarget, QMainWindow):
             page.openRequested.connect(self.open_database)
             page.browseRequested.connect(self.open_dialog)
             page.demoRequested.connect(self.create_demo)
+            page.initRequested.connect(self.initialise_new)
             page.set_busy(self.session.opening)
             self.pages.insertWidget(0, page)
             self._start_page = page
@@ -179,7 +177,7 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.migrations = MigrationsView(self.session, self.icons, self)
         self.add_view("migrations", "Migrations", self.migrations, icon="SP_ArrowUp",
                       tooltip="Revisions, Back up and upgrade, Roll back")
-        self.migrations.upgradeRequested.connect(self.open_upgrade)
+        self.migrations.changeRequested.connect(self.open_change)
         self.migrations.rollbackRequested.connect(self.open_rollback)
         self.backups = BackupsView(self.session, self.icons, self)
         self.add_view("backups", "Backups", self.backups, icon="SP_DriveHDIcon",
@@ -210,8 +208,7 @@ class MainWindow(FileDropTarget, QMainWindow):
                 ("workspaces", "Workspaces", WorkspacesView(self.session, self),
                  "SP_DirIcon")):
             self.add_view(key, title, view, icon=icon, tooltip=f"Edit the {key}")
-            view.changeRequested.connect(lambda action: self.open_upgrade() if action ==
-                                         "upgrade" else self.show_view("migrations"))
+            view.changeRequested.connect(self.open_change)
 
     # ---- views and actions ----------------------------------------------------------------
 
@@ -251,6 +248,8 @@ class MainWindow(FileDropTarget, QMainWindow):
           tip="Open an app_metadata.db", icon="SP_DialogOpenButton")
         a("demo", "Create &demo database…", self.create_demo,
           tip="Create a demo database to try wsadmin on", icon="SP_FileIcon")
+        a("init", "&Initialise a new database…", self.initialise_new,
+          tip="Create the backend's schema in a new or empty file", icon="SP_FileIcon")
         a("close_db", "&Close database", self.close_database,
           shortcut=QKeySequence.StandardKey.Close, tip="Close this database", db_only=True)
         a("quit", "&Quit", self.close, shortcut=QKeySequence("Ctrl+Q"), tip="Quit wsadmin")
@@ -272,8 +271,8 @@ class MainWindow(FileDropTarget, QMainWindow):
         self.recent_menu.openRequested.connect(self.open_database)
         n = self.named_actions
         self.menus = add_menus(self, (
-            ("file", "&File", (n["open"], self.recent_menu, n["demo"], None, n["close_db"],
-                               None, n["quit"])),
+            ("file", "&File", (n["open"], self.recent_menu, n["init"], n["demo"], None,
+                               n["close_db"], None, n["quit"])),
             ("database", "&Database", (n["refresh"],)), ("view", "&View", (log_toggle,)),
             ("help", "&Help", (n["guide"], n["about"]))))
         self.toolbar, self._toolbar_tail = add_toolbar(self, (n["open"], n["refresh"]),
@@ -362,58 +361,3 @@ class MainWindow(FileDropTarget, QMainWindow):
 
     def file_dropped(self, path: str) -> None:
         self.open_database(path)
-
-    # ---- dialogs ----------------------------------------------------------------------------
-
-    def _show_dialog(self, dialog: QDialog) -> QDialog:
-        self.last_dialog = dialog
-        dialog.show()
-        return dialog
-
-    def open_upgrade(self) -> QDialog:
-        from wsadmin.ui.dialogs.upgrade import UpgradeDialog
-
-        return self._show_dialog(UpgradeDialog(self.session, self))
-
-    def open_rollback(self, backup: str | None = None) -> QDialog:
-        from wsadmin.ui.dialogs.rollback import RollbackDialog
-
-        return self._show_dialog(RollbackDialog(self.session, self, backup=backup))
-
-    def open_fix(self, check_id: str) -> QDialog:
-        from wsadmin.ui.dialogs.health_fix import FixDialog
-
-        return self._show_dialog(FixDialog(self.session, check_id, self))
-
-    def open_prune(self) -> QDialog:
-        from wsadmin.ui.dialogs.prune import PruneDialog
-
-        return self._show_dialog(PruneDialog(self.session, self))
-
-    def create_demo(self) -> None:
-        from wsadmin.ui.dialogs.demo import DemoDialog
-
-        dialog = DemoDialog(self)
-        if dialog.exec():
-            self.session.create_demo(*dialog.values()).failure(
-                lambda exc: self.show_error(exc, "Cannot create the demo database"))
-
-    def open_user_guide(self) -> QDialog:
-        from wsadmin.ui.dialogs.guide import GuideDialog
-
-        if self.guide is None:
-            self.guide = GuideDialog(self)
-        self.guide.show()
-        self.guide.raise_()
-        return self.guide
-
-    def show_error(self, exc: BaseException, title: str | None = None) -> None:
-        from wsadmin.ui.widgets.errors import show_error
-
-        show_error(self, exc, title)
-
-    def about(self) -> None:
-        from wsadmin.ui.dialogs.questions import show_about
-
-        show_about(self)
-

@@ -3,19 +3,15 @@
 Views and dialogs talk to the session, never to the window (Anki's
 `operation_did_execute`, cut down):
 
-* `run(DbOp(...))` runs a call on the open database's worker (see
-  wsadmin.ui.ops.op). A *write* op (one with `changes`) makes `writing` true
-  until it ends; then the session re-reads what it may have changed and emits
-  `changed(changes)`. Reads change nothing and emit nothing.
-* `changed(Change)` is emitted after every operation, on F5 (`refresh()`),
-  when the database file changes on disk and when files appear in the backup
-  folders. Each view repaints what it shows of `status`, `problem` and
-  `catalog` (the backups) for the flags it cares about.
-* `opened`, `closed`, `openFailed`, `openingChanged`: opening and closing;
-  `errorOccurred(exc, title)`: a failure of an op without a failure callback;
-  `operationStarted/Progress/Finished`: every operation (the log follows them).
-* `settle()` returns once nothing is queued or running and every result has
-  been delivered (tests, scripts/screenshots.py).
+* `run(DbOp(...))` runs a call on the open database's worker (wsadmin.ui.ops.op).
+  A *write* op (one with `changes`) makes `writing` true until it ends; then the
+  session re-reads what it may have changed and emits `changed(changes)`.
+  `run_aside(op)`: on a runner of its own, for a file that is not the open one.
+* `changed(Change)` after every operation, on F5 (`refresh()`), when the file
+  changes on disk and when files appear in the backup folders: each view repaints
+  what it shows of `status`, `problem`, `catalog` (backups), `health` (last checks).
+* `opened`, `closed`, `openFailed`, `openingChanged`, `errorOccurred`, `operation*`;
+  `settle()` returns once nothing is queued or running and every result is delivered.
 """
 
 from __future__ import annotations
@@ -65,12 +61,12 @@ class Session(QObject):
         self.problem: BaseException | None = None     # why the last re-read failed
         self.catalog = CatalogKeeper(self.run, lambda: self.changed.emit(Change.BACKUPS))
         self.catalog.active = background
-        self.health = HealthKeeper(self)         # the last health report (Change.HEALTH)
+        self.health = HealthKeeper(self)         # the last health report (ops.health)
         self.opening_path: Path | None = None
         self._runner: DbRunner | None = None
         self._opening: DbOp[Status] | None = None
         self._building: DbOp[Path] | None = None
-        self._side: list[DbRunner] = []          # closed databases' runners still draining
+        self._side: list[DbRunner] = []   # runs aside, closed databases' runners draining
         self._writes: list[DbOp[Any]] = []
         self._queued = Change.NOTHING            # re-reads waiting for the worker
         self._busy = False
@@ -103,9 +99,8 @@ class Session(QObject):
         return self._runner.current if self._runner else None
 
     def _runners(self) -> list[DbRunner]:
-        ops = (self._opening, self._building)
-        return [r for r in (self._runner, *(o.runner for o in ops if o), *self._side)
-                if r is not None]
+        opening = self._opening.runner if self._opening else None
+        return [r for r in (self._runner, opening, *self._side) if r is not None]
 
     @property
     def busy_anywhere(self) -> bool:
@@ -187,12 +182,6 @@ class Session(QObject):
 
     def _retire(self, runner: DbRunner) -> None:
         """Stop `runner` once its queue has drained; a busy one is kept until then."""
-        runner.request_stop()
-        if not runner.busy:
-            runner.shutdown()
-            runner.deleteLater()
-            return
-        self._side.append(runner)
 
         def ended() -> None:
             if runner in self._side:
@@ -200,26 +189,37 @@ class Session(QObject):
             runner.shutdown()
             runner.deleteLater()
 
+        runner.request_stop()
+        if not runner.busy:
+            ended()
+            return
+        if runner not in self._side:
+            self._side.append(runner)
         runner.stopped.connect(ended)
 
     def create_demo(self, path: str, users: int, state: str) -> DbOp[Path]:
         """Build a demo database on a runner of its own, then open it."""
         from wsadmin.ui.ops.misc import build_demo
 
-        runner = DbRunner(self)
-        self._follow(runner)
-        op = DbOp(build_demo, path, users, state, label=f"Create demo {Path(path).name}")
-
-        def ended(_op: DbOp[Path]) -> None:
+        def ended(op: DbOp[Path]) -> None:
             self._building = None
-            self._retire(runner)
             self.openingChanged.emit(False)
-            if _op.ok:
-                self.open(_op.result)
+            if op.ok:
+                self.open(op.result)
 
-        self._building = op.ended(ended).submit(runner)
+        op = DbOp(build_demo, path, users, state, label=f"Create demo {Path(path).name}")
+        self._building = self.run_aside(op.ended(ended))
         self.openingChanged.emit(True)
         return op
+
+    def run_aside(self, op: DbOp[T]) -> DbOp[T]:
+        """Run `op` on a runner of its own, for a file that is not the open database (a
+        demo, a new database to initialise); `settle()` and closing wait for it too."""
+        runner = DbRunner(self)
+        self._follow(runner)
+        self._side.append(runner)
+        op.ended(lambda _op: self._retire(runner))
+        return op.submit(runner)
 
     # ---- running operations -----------------------------------------------------------
 
@@ -341,7 +341,7 @@ class Session(QObject):
         self.disk.follow(self.path, read.folders)
         self.catalog.verify_next()
 
-    # ---- verification ------------------------------------------------------------------
+    # ---- verification, and the background work of a quick start ---------------------------
 
     def verify(self, path: str) -> DbOp[Verdict]:      # now; catalog and `changed` follow
         return self.catalog.verify(path)
@@ -350,8 +350,6 @@ class Session(QObject):
         """What another operation found out verifying backups: the catalog learns it."""
         if self._runner is not None:
             self.catalog.learn(verdicts)
-
-    # ---- background work of a quick start ----------------------------------------------
 
     def start_background(self) -> None:
         """After a quick start's first frame: backups, their checks, recent databases."""

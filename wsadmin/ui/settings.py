@@ -32,8 +32,8 @@ _WINDOW_STATE = "window/state"
 # Records read at start-up are NamedTuples: a frozen dataclass costs ~0.7 ms to define.
 class RecentDatabase(NamedTuple):
     path: str
-    revision: str | None = None     # last known revision (None: legacy/fresh/unknown)
-    state: str | None = None        # last known wsadmin.db.inspect.State value
+    revision: str | None = None     # last known revision (None: none recorded)
+    state: str | None = None        # last known State value (SCHEMA.md "States")
     opened_at: float = 0.0          # time.time() when last opened
 
     @property
@@ -42,19 +42,18 @@ class RecentDatabase(NamedTuple):
 
     @property
     def revision_text(self) -> str:
-        if self.state in (None, ""):
-            return "not opened yet"
-        if self.state == "legacy":
-            return "legacy (no revision)"
-        if self.state == "fresh":
-            return "empty"
-        if self.state == "half_upgraded":
-            return f"half-upgraded ({self.revision or 'no revision'})"
-        if self.state == "unknown_revision":
-            return f"unknown revision {self.revision}"
-        if self.state == "foreign":
-            return "not an app_metadata.db"
-        return f"revision {self.revision}"
+        """The last known state in a few words (states of SCHEMA.md; "fresh" and
+        "current" are what earlier versions stored)."""
+        state, rev = self.state or "", self.revision
+        words = {"": "not opened yet", "legacy": "legacy (no revision)", "empty": "empty",
+                 "fresh": "empty", "unversioned_head": "head schema, no revision recorded",
+                 "stuck_at_001": "stuck at revision 001", "half_initialised": "half-initialised",
+                 "mixed": "mixed schema, no revision recorded",
+                 "half_upgraded": f"half-upgraded ({rev or 'no revision'})",
+                 "recorded_ahead_of_shape": f"revision {rev} recorded, schema behind it",
+                 "unknown_revision": f"unknown revision {rev}",
+                 "foreign": "not an app_metadata.db"}
+        return words.get(state, f"revision {rev}")
 
 
 class Settings:

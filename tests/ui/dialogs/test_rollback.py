@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.builders import dump, execute
+from tests.builders import dump, execute, make_at, migrate_to, user
 from tests.ui.helpers import idle, open_and_wait, table_counts
 from wsadmin.db.backup.create import create_backup
-from wsadmin.db.inspect import inspect
 from wsadmin.db.migrate import pipeline
+from wsadmin.db.schema.status import inspect
 from wsadmin.ui.dialogs.operation import NOTHING_CHANGED
 from wsadmin.ui.dialogs.rollback import RollbackDialog
 from wsadmin.ui.main_window import MainWindow
@@ -40,20 +40,25 @@ def finish(dialog: RollbackDialog, qtbot: QtBot) -> None:
         dialog.close_button.click()
 
 
+HEAD, BELOW_HEAD = "20251109220344", "e73bf9fb92f4"
+COLOURS = "values of users.custom_theme_colors (the column is dropped)"
+
+
 def test_downgrade_one_revision_shows_exact_loss_and_needs_the_typed_name(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=25)
+    path = demo_db("head", users=25)
+    execute(path, "UPDATE users SET custom_theme_colors = '{\"primary\": \"#123456\"}' "
+                  "WHERE id <= 7")
     counts = table_counts(path)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
     plan = dialog.plan
-    assert plan is not None and plan.can_downgrade and plan.downgrade_to == "001"
-    # The counts shown are what the downgrade of 002 discards in this database.
-    assert plan.downgrade_discards["workspaces"] == counts["workspaces"] == 1
-    assert plan.downgrade_discards["memberships"] == counts["workspace_members"]
+    assert plan is not None and plan.can_downgrade and plan.downgrade_to == BELOW_HEAD
+    # The counts shown are what undoing head discards in this database: the 7 colours.
+    assert plan.downgrade_discards == {COLOURS: 7}
     assert dialog.down_card is not None and dialog.restore_card is not None
     discards = dialog.down_card.findChild(type(dialog.plan_status), "downgradeDiscards")
-    assert f"{counts['workspace_members']:,} memberships" in discards.text()
+    assert f"7 {COLOURS}" in discards.text()
     # Recommended choice is marked and preselected.
     assert plan.recommended in ("downgrade", "restore")
     card = dialog.down_card if plan.recommended == "downgrade" else dialog.restore_card
@@ -68,13 +73,39 @@ def test_downgrade_one_revision_shows_exact_loss_and_needs_the_typed_name(
     assert dialog.confirm_button.isEnabled()
     steps = dialog.steps
     finish(dialog, qtbot)
-    assert steps.mark("downgrade:002") is Mark.DONE
-    assert inspect(path).current_revision == "001"
+    assert steps.mark(f"downgrade:{HEAD}") is Mark.DONE
+    assert inspect(path).current_revision == BELOW_HEAD
     after = table_counts(path)
-    assert after["workspaces"] == 0 and after["workspace_members"] == 0
-    assert after["users"] == counts["users"]
-    # A backup was taken first (the pipeline's), holding the 002 state.
-    assert list(path.parent.glob(f"{path.name}.*.002.bak"))
+    assert after == counts, "only a column went; every row stays"
+    assert "custom_theme_colors" not in str(dump(path)["schema"]["users"])
+    # A backup was taken first (the pipeline's), holding the head state.
+    assert list(path.parent.glob(f"{path.name}.*.{HEAD}.bak"))
+    idle(window, qtbot)
+
+
+def test_downgrade_of_a_reused_default_workspace_needs_the_loss_accepted(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    # A `default` workspace that existed before 002 (not named "Default Workspace"):
+    # undoing 002 would delete it with its memberships (SCHEMA.md).
+    path = make_at(tmp_path / "reused.db", "001", users=[user(1), user(2)])
+    execute(path, "INSERT INTO workspaces (id, name, slug, created_by, created_at, updated_at) "
+                  "VALUES (1, 'Team', 'default', 1, '2024-01-01', '2024-01-01')")
+    migrate_to(path, "002")
+    open_and_wait(window, qtbot, path)
+    dialog = open_rollback(window, qtbot)
+    plan = dialog.plan
+    assert plan is not None and plan.downgrade_to == "001" and plan.needs_accept_loss
+    assert plan.downgrade_notes and dialog.accept_loss.isVisibleTo(dialog)
+    assert dialog.down_card is not None
+    dialog.down_card.radio.setChecked(True)
+    qtbot.keyClicks(dialog.typed.edit, path.name)
+    assert not dialog.confirm_button.isEnabled()
+    assert "accepts the loss" in dialog.confirm_button.toolTip()
+    dialog.accept_loss.setChecked(True)
+    assert dialog.confirm_button.isEnabled()
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.cancel_button.click()
+    assert inspect(path).current_revision == "002"
     idle(window, qtbot)
 
 
@@ -108,7 +139,7 @@ def test_restore_a_backup_undoes_the_upgrade(window: MainWindow, qtbot: QtBot,
 
 def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot,
                                                 demo_db) -> None:
-    path = demo_db("002", users=5)
+    path = demo_db("head", users=5)
     before = dump(path)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
@@ -121,7 +152,7 @@ def test_rollback_dialog_cancel_changes_nothing(window: MainWindow, qtbot: QtBot
 
 def test_backups_are_the_catalog_newest_first_and_a_damaged_one_is_flagged(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     made = [Path(create_backup(path).path) for _ in range(3)]
     execute(made[1], "DELETE FROM users WHERE id IN (SELECT id FROM users LIMIT 2)")
     for i, backup in enumerate(made):   # made within a second: the files' times order them
@@ -149,7 +180,7 @@ def test_after_an_upgrade_every_view_names_its_backup(window: MainWindow, qtbot:
     path = demo_db("legacy", users=20)
     open_and_wait(window, qtbot, path)
     assert window.views["backups"].model.rowCount() == 0
-    upgrade = window.open_upgrade()
+    upgrade = window.open_change("upgrade")
     window.session.settle()
     with qtbot.waitSignal(upgrade.operationFinished, timeout=60_000):
         upgrade.confirm_button.click()
@@ -170,9 +201,9 @@ def test_after_an_upgrade_every_view_names_its_backup(window: MainWindow, qtbot:
 
 def test_a_failure_after_the_typed_confirmation_says_nothing_was_changed(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     backup = Path(create_backup(path).path)
-    execute(path, "DELETE FROM saved_queries")
+    execute(path, "DELETE FROM logs")
     before = dump(path)
     open_and_wait(window, qtbot, path)
     window.session.watch_files(False)
@@ -195,7 +226,7 @@ def test_a_failure_after_the_typed_confirmation_says_nothing_was_changed(
 
 def test_enter_in_the_typed_confirmation_confirms_once_it_matches(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=10)
+    path = demo_db("head", users=10)
     open_and_wait(window, qtbot, path)
     dialog = open_rollback(window, qtbot)
     assert dialog.down_card is not None
@@ -209,7 +240,7 @@ def test_enter_in_the_typed_confirmation_confirms_once_it_matches(
     with qtbot.waitSignal(dialog.operationFinished, timeout=60_000) as blocker:
         qtbot.keyClick(dialog.typed.edit, Qt.Key.Key_Return)
     assert blocker.args == [True]
-    assert inspect(path).current_revision == "001"
+    assert inspect(path).current_revision == BELOW_HEAD
     dialog.close()
     idle(window, qtbot)
 

@@ -61,7 +61,7 @@ def test_back_up_now_with_ctrl_b_adds_a_verified_row(window: MainWindow, qtbot: 
 
 def test_listed_backups_are_verified_and_a_damaged_one_fails(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=20)
+    path = demo_db("head", users=20)
     good = Path(create_backup(path).path)
     bad = Path(create_backup(path).path)
     execute(bad, "DELETE FROM users WHERE id IN (SELECT id FROM users LIMIT 3)")
@@ -83,7 +83,7 @@ def test_listed_backups_are_verified_and_a_damaged_one_fails(
 
 def test_verify_says_verified_or_failed_also_in_the_log(
         window: MainWindow, qtbot: QtBot, demo_db) -> None:
-    path = demo_db("002", users=20)
+    path = demo_db("head", users=20)
     good = Path(create_backup(path).path)
     bad = Path(create_backup(path).path)
     view = loaded(window, qtbot, path)
@@ -102,10 +102,10 @@ def test_verify_says_verified_or_failed_also_in_the_log(
 
 def test_restore_from_the_backups_view(window: MainWindow, qtbot: QtBot,
                                        demo_db) -> None:
-    path = demo_db("002", users=20)
+    path = demo_db("head", users=20)
     before = dump(path)
     backup = Path(create_backup(path).path)
-    execute(path, "DELETE FROM saved_queries")
+    execute(path, "DELETE FROM logs")
     view = loaded(window, qtbot, path)
     assert view.select_path(str(backup))
     view.restore_button.click()
@@ -115,7 +115,7 @@ def test_restore_from_the_backups_view(window: MainWindow, qtbot: QtBot,
     assert dialog.plan is not None and dialog.down_card is not None
     assert not dialog.down_card.isVisibleTo(dialog)       # only the restore choice
     assert dialog.restore_card is not None and dialog.restore_card.radio.isChecked()
-    assert "saved_queries" in dialog.chooser.changes.text()
+    assert "logs" in dialog.chooser.changes.text()
     assert not dialog.confirm_button.isEnabled()
     qtbot.keyClicks(dialog.typed.edit, path.name)
     with qtbot.waitSignal(dialog.operationFinished, timeout=30_000) as blocker:

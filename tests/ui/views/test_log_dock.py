@@ -31,7 +31,7 @@ def two_steps(*, progress: object) -> str:
 
 def test_session_log_shows_steps_like_the_cli(window: MainWindow, qtbot: QtBot,
                                              demo_db: DemoDb) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
     op = window.session.run(DbOp(two_steps, label="Back up now").progress(lambda _s: None))
     qtbot.waitUntil(lambda: op.done, timeout=5000)
     text = window.log.session.toPlainText()
@@ -47,7 +47,7 @@ def test_session_log_shows_steps_like_the_cli(window: MainWindow, qtbot: QtBot,
 def test_failures_are_logged_with_their_one_line(window: MainWindow, qtbot: QtBot,
                                                 demo_db: DemoDb,
                                                 shown_errors: list[ShownError]) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
 
     def locked() -> None:
         raise DatabaseLocked("app.db is busy: another program is using it")
@@ -61,7 +61,7 @@ def test_failures_are_logged_with_their_one_line(window: MainWindow, qtbot: QtBo
 
 def test_audit_tab_shows_this_databases_entries(window: MainWindow, qtbot: QtBot,
                                                demo_db: DemoDb) -> None:
-    db = demo_db("002")
+    db = demo_db("head")
     audit.record("upgrade", db, "ok", from_revision="001", to_revision="002")
     audit.record("upgrade", db.with_name("other.db"), "ok")
     open_and_wait(window, qtbot, db)
@@ -77,7 +77,7 @@ def test_audit_tab_shows_this_databases_entries(window: MainWindow, qtbot: QtBot
 
 def test_copy_and_save(window: MainWindow, qtbot: QtBot, demo_db: DemoDb, tmp_path: Path,
                        monkeypatch: pytest.MonkeyPatch) -> None:
-    open_and_wait(window, qtbot, demo_db("002"))
+    open_and_wait(window, qtbot, demo_db("head"))
     op = window.session.run(DbOp(two_steps, label="Back up now").progress(lambda _s: None))
     qtbot.waitUntil(lambda: op.done, timeout=5000)
     window.log.show()

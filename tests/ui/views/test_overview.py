@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.builders import execute
-from tests.ui.helpers import open_and_wait, table_counts
-from wsadmin.db.inspect import State
+from tests.ui.helpers import add_user, open_and_wait, table_counts
+from wsadmin.db.schema.states import State
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.op import Change
 from wsadmin.ui.views.overview import COUNTED
@@ -29,10 +29,13 @@ def expected_counts(path: Path) -> dict[str, str]:
     return {t: (f"{real[t]:,}" if t in real else "—") for t, _ in COUNTED}
 
 
+HEAD = "20251109220344"
+
+
 @pytest.mark.parametrize(("state", "revision", "badge"), [
-    ("legacy", "legacy", "Upgrade available"),
-    ("001", "001", "Upgrade available"),
-    ("002", "002", "Up to date"),
+    ("legacy", "legacy", "Legacy: upgrade available"),
+    ("stuck_at_001", "001", "Stuck at 001: upgrade it"),
+    ("head", HEAD, "Up to date"),
 ])
 def test_overview_of_demo_databases(state: str, revision: str, badge: str,
                                     window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
@@ -41,11 +44,14 @@ def test_overview_of_demo_databases(state: str, revision: str, badge: str,
     ov = window.overview
     assert ov.revision_value.text() == revision
     assert ov.revision_state.text() == badge
-    assert ov.head_label.text() == f"head is {status.head}"
+    assert ov.head_label.text() == f"head is {HEAD}"
     assert shown_counts(window) == expected_counts(db)
     assert ov.count_labels["users"].text() == "1,234"
     if state == "legacy":
         assert ov.count_labels["workspaces"].text() == "—"
+        assert ov.count_labels["data_sources"].text() == "—"
+    else:
+        assert ov.count_labels["workspaces"].text() == f"{table_counts(db)['workspaces']:,}"
     if status.pending:
         assert all(p.revision in ov.pending_label.text() for p in status.pending)
     assert ov.journal_value.text() == (status.journal_mode or "").upper()
@@ -55,19 +61,22 @@ def test_overview_of_demo_databases(state: str, revision: str, badge: str,
 
 def test_unknown_revision_and_half_upgraded(window: MainWindow, qtbot: QtBot,
                                             demo_db: DemoDb) -> None:
-    unknown = demo_db("002", name="unknown.db")
+    unknown = demo_db("head", name="unknown.db")
     execute(unknown, "UPDATE alembic_version SET version_num = 'f00dface'")
     status = open_and_wait(window, qtbot, unknown)
     assert status.state is State.UNKNOWN_REVISION
     assert window.overview.revision_state.text() == "Unknown revision"
     assert window.overview.revision_value.text() == "f00dface"
+    assert "'f00dface' is not one this wsadmin knows" in window.overview.summary_label.text()
+    assert not window.overview.offer_button.isVisible(), "nothing is offered"
 
-    half = demo_db("002", name="half.db")
+    half = demo_db("head", name="half.db")
     execute(half, "CREATE TABLE _alembic_tmp_users (id INTEGER)")
     status = open_and_wait(window, qtbot, half)
     assert status.state is State.HALF_UPGRADED
-    assert window.overview.badge.text() == "Half-upgraded"
-    assert "_alembic_tmp_users" in window.overview.pending_label.text()
+    assert window.overview.badge.text() == "Needs repair: interrupted migration"
+    assert "_alembic_tmp_users" in window.overview.summary_label.text()
+    assert window.overview.offer_button.text() == "Repair…"
 
 
 def test_last_backup_card(window: MainWindow, qtbot: QtBot, demo_db: DemoDb,
@@ -92,10 +101,10 @@ def test_last_backup_card(window: MainWindow, qtbot: QtBot, demo_db: DemoDb,
 
 
 def test_f5_refreshes(window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
-    db = demo_db("002", users=10)
+    db = demo_db("head", users=10)
     open_and_wait(window, qtbot, db)
     window.session.watch_files(False)    # isolate F5 from the watcher
-    execute(db, "INSERT INTO users (id, username, hashed_password) VALUES (990001, 'z', 'x')")
+    execute(db, add_user(990001))
     assert window.overview.count_labels["users"].text() == "10"
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
@@ -106,14 +115,13 @@ def test_f5_refreshes(window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None
 
 def test_changes_on_disk_refresh_by_themselves(window: MainWindow, qtbot: QtBot,
                                                demo_db: DemoDb) -> None:
-    db = demo_db("002", users=10)
+    db = demo_db("head", users=10)
     open_and_wait(window, qtbot, db)
     refreshes: list[object] = []
     window.session.changed.connect(
         lambda what: refreshes.append(what) if Change.STATUS in what else None)
     for i in range(5):   # a burst of writes: one debounced refresh
-        execute(db, f"INSERT INTO users (id, username, hashed_password) "
-                    f"VALUES ({990001 + i}, 'z{i}', 'x')")
+        execute(db, add_user(990001 + i))
     qtbot.waitUntil(lambda: window.overview.count_labels["users"].text() == "15",
                     timeout=5000)
     qtbot.wait(600)
@@ -122,7 +130,7 @@ def test_changes_on_disk_refresh_by_themselves(window: MainWindow, qtbot: QtBot,
 
 def test_refresh_failure_is_shown_on_the_overview(window: MainWindow, qtbot: QtBot,
                                                   demo_db: DemoDb) -> None:
-    db = demo_db("002")
+    db = demo_db("head")
     open_and_wait(window, qtbot, db)
     window.session.watch_files(False)
     db.write_text("overwritten by a careless script " * 50)
@@ -146,7 +154,7 @@ def test_runbook_copy_is_listed_as_not_verified(window: MainWindow, qtbot: QtBot
 
 
 def test_overview_reflows_at_900x600(window: MainWindow, qtbot: QtBot, demo_db: DemoDb) -> None:
-    open_and_wait(window, qtbot, demo_db("002", users=1_234_567 // 1000))
+    open_and_wait(window, qtbot, demo_db("head", users=1_234_567 // 1000))
     ov = window.overview
     window.resize(1280, 800)
     qtbot.waitUntil(lambda: ov.columns == 2, timeout=2000)

@@ -24,9 +24,9 @@ def test_counts_say_one_row_and_two_rows() -> None:
     assert plural(1, "row") == "1 row"
     assert plural(2, "row") == "2 rows"
     assert plural(1_000_000, "row") == "1,000,000 rows"
-    assert plural(1, "saved query", "saved queries") == "1 saved query"
-    assert count_phrase({"saved_queries": 2, "users": 1, "alembic_version": 1,
-                         "data_sources": 1}) == "1 user, 2 saved queries, 1 data sources"
+    assert plural(1, "log entry", "log entries") == "1 log entry"
+    assert count_phrase({"logs": 2, "users": 1, "alembic_version": 1, "data_sources": 1,
+                         "extra_table": 1}) == "1 user, 1 data source, 2 log entries, 1 extra table"
     assert count_phrase({}) == "no rows"
 
 

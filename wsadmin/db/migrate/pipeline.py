@@ -23,7 +23,7 @@ import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from wsadmin.db.backup.create import create_backup
+from wsadmin.db.backup.create import CopiedBackup, copy_backup
 from wsadmin.db.backup.manifest import BackupInfo
 from wsadmin.db.backup.restore import compare, restore_into, settle_after_failed_copy
 from wsadmin.db.backup.verify import Snapshot, take_snapshot
@@ -88,6 +88,8 @@ class _Runner:
         self.reporter, self.progress = reporter, progress
         self.backup_dir, self.cancel = backup_dir, cancel
         self.conn: sqlite3.Connection | None = None
+        self.copied: CopiedBackup | None = None
+        self.verified: Future[BackupInfo] | None = None
         self.backup: BackupInfo | None = None
         self.created = False            # init made the file: remove it on failure
         self.committed = False
@@ -140,17 +142,28 @@ class _Runner:
             step.detail = "other programs can still read; their writes wait"
         if self.created:
             return          # a new file: nothing to back up
-        self.backup = create_backup(self.path, self.backup_dir, progress=self.progress,
-                                    cancel=self.cancel, connection=self.conn)
-        # The backup is the exact state before the change: its foreign-key problems
-        # are the baseline, counted on the copy while the change runs.
-        self.fk_before = pool.submit(foreign_key_problems_of_file, Path(self.backup.path))
+        copied = copy_backup(self.path, self.backup_dir, progress=self.progress,
+                             cancel=self.cancel, connection=self.conn)
+        self.copied = copied
+        # The two cores: the copy is verified, hashed and named while the change runs;
+        # the change waits for it before COMMIT. The copy is also the exact state
+        # before the change: its foreign-key problems are the baseline.
+        verified = self.verified = pool.submit(copied.finish)
+        self.fk_before = pool.submit(
+            lambda: foreign_key_problems_of_file(Path(verified.result().path)))
 
     def _before(self) -> Snapshot:
-        if self.backup is None:
-            return _NOTHING
-        return Snapshot(self.backup.revision, list(self.backup.tables),
-                        dict(self.backup.counts))
+        return self.copied.snapshot if self.copied is not None else _NOTHING
+
+    def _wait_for_backup(self) -> None:
+        """Before COMMIT: the backup is verified and has its final name, or the change
+        is rolled back (a change never commits without a good backup)."""
+        if self.verified is not None and self.backup is None:
+            fk = self.fk_before
+            self.backup = self.verified.result()
+            if fk is not None:
+                fk.result()
+
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """adopt's and repair's own steps, inside the change's transaction."""
@@ -173,6 +186,7 @@ class _Runner:
         def verify_then_hold() -> None:
             # Still inside the change's transaction: verify before COMMIT.
             self._post_verify(conn, before, losses)
+            self._wait_for_backup()
             self.latch = self.held.enter_context(held_interrupts())
 
         if not self.pf.revisions:           # adopt: no revision runs
@@ -240,6 +254,10 @@ class _Runner:
         with contextlib.suppress(sqlite3.Error):
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+        # A change that failed before its COMMIT still leaves a good backup of the
+        # database as it is (a backup that failed verification removes itself).
+        with contextlib.suppress(BaseException):
+            self._wait_for_backup()
         reason = failure_reason(exc, self.path)
         counts = dict(self.status.counts) if self.status else {}
         base = PipelineResult(str(self.path), self.action, "failed-unchanged",

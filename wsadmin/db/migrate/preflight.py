@@ -189,6 +189,9 @@ def preflight(db: str | Path, action: str = "upgrade", target: str | None = "hea
 def _environment(path: Path, status: Status | None, backup_dir: str | Path | None,
                  dry_run: bool) -> list[Finding]:
     findings: list[Finding] = []
+    if not path.parent.is_dir():
+        return [Finding(DatabaseMissing, f"the folder {path.parent} does not exist",
+                        "create it first, or choose another place")]
     folder = Path(backup_dir) if backup_dir is not None else default_backup_folder(path)
     check_names(path, folder.absolute())    # a name too long for a backup: refuse now
     probe_dir = folder if folder.exists() else path.parent

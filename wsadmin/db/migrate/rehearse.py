@@ -59,8 +59,10 @@ class Rehearsal:
 _REGENERATED = {"workspaces": ("created_at", "updated_at"),
                 "workspace_members": ("joined_at",),
                 "workspace_settings": ("updated_at",)}
-# Values 002 changes for good (SCHEMA.md: step 6 is not undone), compared as changed.
-_SETTLED = {"users": {"is_active": "coalesce(is_active, 0)"}}
+# Values 002 fills for good (SCHEMA.md: step 6 is not undone): compared as filled.
+_SETTLED = {"users": {"is_active": "coalesce(is_active, 0)",
+                      "email_verified": "coalesce(email_verified, 0)",
+                      "role": "coalesce(role, 'viewer')"}}
 
 
 def rehearse(db: str | Path, target: str | None = "head",
@@ -151,7 +153,8 @@ def _diff(a: Path, b: Path, stage: str) -> tuple[list[str], list[str]]:
             if skip:
                 ignored.append(f"{t}.{', '.join(sorted(skip))} (re-created rows get a new time)")
             settled = {c: e for c, e in _SETTLED.get(t, {}).items() if c in cols_a}
-            ignored += [f"{t}.{c}: NULL becomes 0 for good (002 step 6)" for c in settled]
+            ignored += [f"{t}.{c}: an empty value is filled for good (002 step 6)"
+                        for c in settled]
             if set(cols_a) != cols_b:
                 diffs.append(f"{stage}: table {t} has different columns")
                 continue

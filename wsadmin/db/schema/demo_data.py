@@ -78,7 +78,10 @@ the `moment` of its fill (a join: strftime() per row would cost more than the ro
 
 
 def _moments(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS demo_ts (k INTEGER PRIMARY KEY, v TEXT)")
+    # Filled once per connection: each insert of a build joins it.
+    if conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'demo_ts'").fetchone():
+        return
+    conn.execute("CREATE TEMP TABLE demo_ts (k INTEGER PRIMARY KEY, v TEXT)")
     conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
         "INSERT OR IGNORE INTO demo_ts SELECT i, strftime('%Y-%m-%d %H:%M:%S', ? + i * 311, "

@@ -1,2 +1,2 @@
-"""Dialogs the main window opens: operations (upgrade, rollback, prune), the demo
-database, the user guide."""
+"""Dialogs the main window opens (dialogs.opener): the plan dialog of upgrade, adopt,
+repair and initialise, rollback, prune, the demo database, the user guide."""

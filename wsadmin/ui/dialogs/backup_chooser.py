@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from wsadmin.ui.format import human_size, local_time, plural
+from wsadmin.ui.format import human_size, local_time
 from wsadmin.ui.ops.backups import BackupRow, Check
-from wsadmin.ui.ops.migrate import RestoreChoice, load_restore_choice
 from wsadmin.ui.ops.op import DbOp
+from wsadmin.ui.ops.rollback import RestoreChoice, load_restore_choice
 from wsadmin.ui.widgets.badges import Badge, Tone
 from wsadmin.ui.widgets.cards import Panel
 from wsadmin.ui.widgets.labels import muted_label
@@ -54,13 +54,9 @@ def backup_label(row: BackupRow, pre_upgrade: bool = False) -> str:
 
 
 def discard_phrase(discards: dict[str, int]) -> str:
-    """{'workspaces': 1, 'memberships': 40} -> '1 workspace, 40 memberships'."""
-    parts = []
-    for what, n in discards.items():
-        words = what.replace("_", " ")
-        one = words[:-1] if words.endswith("s") else words
-        parts.append(plural(n, one, words))
-    return ", ".join(parts) or "nothing"
+    """{'workspaces rows (the table is dropped)': 1} -> '1 workspaces rows (the table is
+    dropped)': the rollback service's own words for each loss, with its count."""
+    return "; ".join(f"{n:,} {what}" for what, n in discards.items()) or "nothing"
 
 
 def key(path: str) -> str:

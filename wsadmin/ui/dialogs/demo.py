@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wsadmin.ui.ops.misc import DEMO_STATES
+
 
 class DemoDialog(QDialog):
     """Where to create a demo database, how many users, at which revision."""
 
-    STATES = (("legacy", "Legacy (before revision 001): try the upgrade"),
-              ("001", "Revision 001 (workspaces)"),
-              ("002", "Revision 002 (head)"))
+    STATES = DEMO_STATES
 
     def __init__(self, parent: QWidget | None = None, folder: str | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +54,7 @@ class DemoDialog(QDialog):
         self.users_spin.setToolTip("A million users take about ten seconds")
         form.addRow("&Users:", self.users_spin)
         self.state_combo = QComboBox(self)
-        self.state_combo.setAccessibleName("Schema revision")
+        self.state_combo.setAccessibleName("Schema state")
         for key, text in self.STATES:
             self.state_combo.addItem(text, key)
         form.addRow("&Schema:", self.state_combo)
@@ -67,8 +67,9 @@ class DemoDialog(QDialog):
         self.path_edit.textChanged.connect(
             lambda text: ok.setEnabled(bool(text.strip())))
         layout = QVBoxLayout(self)
-        note = QLabel("The demo database holds made-up users, workspaces, dashboards, "
-                      "connections and saved queries. wsadmin never overwrites a file.", self)
+        note = QLabel("The demo database holds made-up users, dashboards, charts, "
+                      "connections and logs, in the state you choose (each is one an operator "
+                      "can meet). wsadmin never overwrites a file.", self)
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addLayout(form)

@@ -228,8 +228,12 @@ class OperationDialog(QDialog):
         self._stop_being_modal()
         op: DbOp[Any] = DbOp(fn, *args, label=label, changes=changes, **kwargs)
         op.progress(self._step).cancellable().success(self._succeeded).failure(self._failed)
-        self.op = self.session.run(op)
+        self.op = self.submit(op)
         return op
+
+    def submit(self, op: DbOp[Any]) -> DbOp[Any]:
+        """Where this dialog's operations run: the open database's worker."""
+        return self.session.run(op)
 
     def _stop_being_modal(self) -> None:
         # Qt applies a new modality when a window is shown: hide and show again.

@@ -111,6 +111,17 @@ def show_about(parent: QWidget) -> None:
 DB_FILTERS = "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)"
 
 
+def choose_new_database(parent: QWidget, folder: Path) -> str:
+    """Where to initialise a new database: a new file, or an empty one ("" to cancel).
+    The plan that follows refuses a file that already holds a database."""
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Initialise a new database", str(folder / "app_metadata.db"), DB_FILTERS,
+        options=QFileDialog.Option.DontConfirmOverwrite)
+    return str(path)
+
+
 def choose_database(parent: QWidget, folder: Path) -> str:
     """The file dialog of Open…; "" when the operator cancels."""
     from PySide6.QtWidgets import QFileDialog

@@ -28,17 +28,17 @@ from wsadmin.ui.dialogs.backup_chooser import BackupChooser, OptionCard, discard
 from wsadmin.ui.dialogs.operation import NOTHING_CHANGED, OperationDialog
 from wsadmin.ui.format import count_phrase, revision_name
 from wsadmin.ui.ops.core import Cancelled, Step
-from wsadmin.ui.ops.migrate import (
+from wsadmin.ui.ops.migrate import pipeline_backup
+from wsadmin.ui.ops.op import Change, DbOp
+from wsadmin.ui.ops.rollback import (
     DOWNGRADE,
     RESTORE,
     RollbackPlan,
     load_rollback_plan,
-    pipeline_backup,
     restore_backups,
     run_downgrade,
     run_restore,
 )
-from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.widgets.errors import error_text
 from wsadmin.ui.widgets.labels import heading_label, muted_label
 from wsadmin.ui.widgets.typed_confirm import TypedConfirm

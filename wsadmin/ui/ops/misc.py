@@ -25,6 +25,20 @@ def read_audit(path: str) -> list[str]:
     return [audit_line(e) for e in entries(path)]
 
 
+# The demo states of wsadmin.db.schema.demo (one each of the states an operator meets),
+# in the words the Create demo dialog offers them.
+DEMO_STATES = (
+    ("legacy", "Legacy (before revision 001): try the upgrade"),
+    ("stuck_at_001", "Stuck at 001, where the backend's own 002 leaves it"),
+    ("unversioned_head", "Made by the backend's init_db, no revision recorded: adopt"),
+    ("recorded_ahead_of_shape", "Revision recorded ahead of its schema: repair"),
+    ("half_initialised", "A failed fresh install (workspace tables only): repair"),
+    ("mixed", "init_db run over a legacy database: repair"),
+    ("001", "At revision 001, made by wsadmin's own chain"),
+    ("head", "Up to date (head)"),
+)
+
+
 def build_demo(path: str, users: int, state: str) -> Path:
     from wsadmin.db.schema.demo import build_demo as build
 

@@ -19,8 +19,9 @@ def open_status(path: str | Path) -> Status:
     for files wsadmin cannot work with (not SQLite, damaged, someone else's schema)."""
     status = inspect(path)
     if status.state is State.FOREIGN:
-        raise ForeignDatabase(f"{Path(path).name} is not an app_metadata.db: "
-                              + "; ".join(status.problems))
+        # SCHEMA.md: refuse everything on someone else's database, checks included.
+        raise ForeignDatabase(f"{Path(path).name} is not an app_metadata.db",
+                              status.summary.removeprefix("Not the backend's database: "))
     return status
 
 

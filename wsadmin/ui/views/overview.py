@@ -10,6 +10,7 @@ show another view ("migrations", "backups", "health").
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from wsadmin.ui.format import human_size, local_time
 from wsadmin.ui.ops.backups import BackupRow, Check
-from wsadmin.ui.ops.core import Offer, State, Status, WsadminError
+from wsadmin.ui.ops.core import State, Status, WsadminError
 from wsadmin.ui.ops.health import health_words
+from wsadmin.ui.ops.offers import pending_words, primary
 from wsadmin.ui.ops.op import Change
-from wsadmin.ui.widgets.badges import Badge, Tone
+from wsadmin.ui.widgets.badges import Badge, Tone, state_badge
 from wsadmin.ui.widgets.cards import Card
 from wsadmin.ui.widgets.paint import PROBLEM_COLOR, mute, rgb, set_text_color
 from wsadmin.ui.widgets.qtprops import make_selectable
@@ -41,43 +43,27 @@ if TYPE_CHECKING:
 
     from wsadmin.ui.session import Session
 
-# (table, label) in the order the Contents card shows them.
-COUNTED = (("users", "Users"), ("workspaces", "Workspaces"), ("dashboards", "Dashboards"),
-           ("charts", "Charts"), ("connections", "Connections"), ("logs", "Log entries"))
+# (table, label) in the order the Contents card shows them: the backend's tables an
+# operator counts (SCHEMA.md); "—" for one this database does not have.
+COUNTED = (("users", "Users"), ("workspaces", "Workspaces"),
+           ("workspace_members", "Memberships"), ("dashboards", "Dashboards"),
+           ("charts", "Charts"), ("connections", "Connections"),
+           ("data_sources", "Data sources"), ("csv_data", "CSV data rows"),
+           ("logs", "Log entries"))
 MARGIN, SPACING = 28, 16
 TWO_COLUMNS_FROM = 800      # px of the view's width (a 900 px window leaves ~700)
 SCROLLBAR = 16
 
 
-# The Revision card's headline for each state (SCHEMA.md "States"), and its tone.
-STATE_BADGE = {
-    State.UNKNOWN_REVISION: ("Unknown revision", Tone.DANGER),
-    State.FOREIGN: ("Not the backend's database", Tone.DANGER),
-    State.HALF_UPGRADED: ("Needs repair: interrupted migration", Tone.DANGER),
-    State.RECORDED_AHEAD_OF_SHAPE: ("Needs repair: revision ahead of schema", Tone.DANGER),
-    State.HALF_INITIALISED: ("Needs repair: half-initialised", Tone.DANGER),
-    State.MIXED: ("Needs repair: mixed schema", Tone.DANGER),
-    State.UNVERSIONED_HEAD: ("Adopt: no revision recorded", Tone.ATTENTION),
-    State.EMPTY: ("Empty: initialise it", Tone.ATTENTION),
-    State.STUCK_AT_001: ("Stuck at 001: upgrade", Tone.ATTENTION),
-}
-
-
-def revision_state(status: Status) -> tuple[str, str]:
-    """The Revision card's headline state and its tone."""
-    if status.state in STATE_BADGE:
-        return STATE_BADGE[status.state]
-    if status.pending:
-        return "Upgrade available", Tone.ATTENTION
-    return "Up to date", Tone.OK
-
-
 def revision_text(status: Status) -> str:
+    """The Revision card's big value: the recorded revision, or what stands for it."""
     if status.state is State.LEGACY:
         return "legacy"
     if status.state is State.EMPTY:
         return "empty"
-    return status.current_revision or "none"
+    if status.state is State.UNKNOWN_REVISION and status.recorded_rows:
+        return ", ".join(status.recorded_rows)
+    return status.current_revision or "none recorded"
 
 
 def backup_words(row: BackupRow) -> str:
@@ -99,6 +85,7 @@ def _on_the_left(widget: QWidget) -> QHBoxLayout:
 
 class OverviewView(QScrollArea):
     openView = Signal(str)
+    changeRequested = Signal(str)      # the action its state calls for (ops.offers)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +94,7 @@ class OverviewView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.columns = 2
+        self._offered: str | None = None
         body = QWidget(self)
         body.setObjectName("overviewBody")
         outer = QVBoxLayout(body)
@@ -152,11 +140,14 @@ class OverviewView(QScrollArea):
 
         session.changed.connect(self._changed)
         session.openingChanged.connect(self._opening_changed)
+        session.writingChanged.connect(lambda _w: self._show_offer())
 
     # ---- cards --------------------------------------------------------------------------
 
     def _build_revision_card(self, body: QWidget) -> None:
         card = self.revision_card = Card("Schema revision", body)
+        self.revision_state = self.badge = Badge(card)
+        card.layout_.addLayout(_on_the_left(self.revision_state))
         rev_row = QHBoxLayout()
         self.revision_value = card.big_label()
         self.revision_value.setAccessibleName("Current revision")
@@ -164,18 +155,30 @@ class OverviewView(QScrollArea):
         mute(self.head_label)
         rev_row.addWidget(self.revision_value)
         rev_row.addSpacing(14)
-        rev_row.addWidget(self.head_label)       # box layouts centre vertically
-        rev_row.addStretch(1)
-        self.revision_state = self.badge = Badge(card)
-        rev_row.addWidget(self.revision_state)
+        rev_row.addWidget(self.head_label, 1)       # box layouts centre vertically
         card.layout_.addLayout(rev_row)
+        self.summary_label = card.detail_label()
+        self.summary_label.setObjectName("stateSummary")
+        self.summary_label.setAccessibleName("State")
+        self.symptom_label = card.detail_label()
+        self.symptom_label.setObjectName("backendSymptom")
+        self.symptom_label.setAccessibleName("What the backend does now")
         self.pending_label = card.detail_label()
         self.pending_label.setAccessibleName("Pending revisions")
-        card.layout_.addWidget(self.pending_label)
+        mute(self.pending_label)
+        for label in (self.summary_label, self.symptom_label, self.pending_label):
+            card.layout_.addWidget(label)
+        self.offer_button = QPushButton("", card)
+        self.offer_button.setObjectName("offerButton")
+        self.offer_button.setStyleSheet("QPushButton#offerButton { font-weight: 600; }")
+        self.offer_button.clicked.connect(self._ask_change)
+        self.offer_button.hide()
         self.migrations_link = QPushButton("Open Migrations", card)
-        self.migrations_link.setToolTip("See every revision and upgrade from there")
+        self.migrations_link.setToolTip("See every revision and what it does")
         self.migrations_link.clicked.connect(lambda: self.openView.emit("migrations"))
-        card.layout_.addLayout(_on_the_left(self.migrations_link))
+        buttons = _on_the_left(self.offer_button)
+        buttons.insertWidget(1, self.migrations_link)
+        card.layout_.addLayout(buttons)
         card.layout_.addStretch(1)
 
     def _build_contents_card(self, body: QWidget) -> None:
@@ -184,7 +187,7 @@ class OverviewView(QScrollArea):
         counts.setHorizontalSpacing(18)
         counts.setVerticalSpacing(4)
         self.count_labels: dict[str, QLabel] = {}
-        for i, (table, title) in enumerate(COUNTED):
+        for i, (table, title) in enumerate(COUNTED):      # three columns
             value = card.big_label("—")
             value.setAccessibleName(title)
             value.setObjectName(f"count_{table}")
@@ -314,16 +317,17 @@ class OverviewView(QScrollArea):
         path = Path(status.path)
         self.name_label.setText(path.name)
         self.path_label.setText(str(path))
-        state_text, tone = revision_state(status)
-        self.revision_state.set_state(state_text, tone)
+        self.revision_state.set_state(*state_badge(status))
         self.revision_value.setText(revision_text(status))
         self.head_label.setText(f"head is {status.head}")
-        self.pending_label.setText(self._pending_text(status))
+        self.summary_label.setText(status.summary)
+        self.symptom_label.setText(f"<b>Backend symptom:</b> {html.escape(status.symptom)}")
+        self.pending_label.setText(pending_words(status))
         for table, label in self.count_labels.items():
             count = status.counts.get(table)
             label.setText("—" if count is None else f"{count:,}")
             label.setToolTip("" if count is not None else
-                             "This table does not exist at this revision")
+                             "This database has no such table (yet)")
         self.size_value.setText(human_size(status.size))
         self.journal_value.setText((status.journal_mode or "—").upper())
         try:
@@ -333,15 +337,24 @@ class OverviewView(QScrollArea):
         except OSError:
             self.modified_value.setText("—")
         self.problem_label.hide()
+        self._show_offer()
 
-    @staticmethod
-    def _pending_text(status: Status) -> str:
-        if status.offer is not Offer.UPGRADE and not status.up_to_date:
-            return f"{status.summary}\nThe backend: {status.symptom}"
-        if status.pending:
-            return f"{len(status.pending)} pending:\n" + "\n".join(
-                f"  {p.revision}  {p.description.rstrip('.')}" for p in status.pending)
-        return "All revisions are applied."
+    def _show_offer(self) -> None:
+        """The action the state calls for, as in the Migrations view (hidden when none)."""
+        status = self.session.status
+        offer = primary(status, self.session.writing)
+        shown = status is not None and self.session.problem is None and (
+            offer.action is not None or self.session.writing)
+        self.offer_button.setVisible(shown)
+        self.offer_button.setText(offer.text)
+        self.offer_button.setEnabled(offer.action is not None)
+        self.offer_button.setToolTip(offer.tip)
+        self.offer_button.setAccessibleName(offer.text.rstrip("…"))
+        self._offered = offer.action
+
+    def _ask_change(self) -> None:
+        if self._offered is not None:
+            self.changeRequested.emit(self._offered)
 
     def show_backup(self) -> None:
         """The newest backup of the session's catalog, as the Backups view lists it."""
@@ -352,8 +365,8 @@ class OverviewView(QScrollArea):
         newest = self.session.catalog.newest()
         if newest is None:
             self.backup_value.setText("None yet")
-            self.backup_detail.setText("Back up before every upgrade; wsadmin's upgrade "
-                                       "does it for you.")
+            self.backup_detail.setText("wsadmin backs the database up before every change "
+                                       "it makes.")
             self.backup_detail.setToolTip("")
             return
         self.backup_value.setText(local_time(newest.created, seconds=False))
@@ -369,3 +382,4 @@ class OverviewView(QScrollArea):
                                     "wsadmin hit a bug reading the database: ") + text)
         self.problem_label.show()
         self.badge.set_state("Unavailable", Tone.DANGER)
+        self._show_offer()

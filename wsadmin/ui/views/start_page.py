@@ -1,8 +1,9 @@
 """The start page shown while no database is open.
 
 Recent databases (with the last known revision, and a warning icon when the
-file is gone), Open…, Create demo database…, and a hint that a file can be
-dropped onto the window. The page only emits requests; the main window opens.
+file is gone), Open…, Initialise a new database…, Create demo database…, and a
+hint that a file can be dropped onto the window. The page only emits requests;
+the main window opens.
 """
 
 from __future__ import annotations
@@ -126,6 +127,7 @@ class StartPage(QWidget):
     openRequested = Signal(str)
     browseRequested = Signal()
     demoRequested = Signal()
+    initRequested = Signal()
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,7 +181,16 @@ class StartPage(QWidget):
         self.demo_button.setAccessibleName("Create demo database")
         self.demo_button.setMinimumHeight(34)
         self.demo_button.clicked.connect(self.demoRequested)
+        self.init_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
+                                       "Initialise a new database…", column)
+        self.init_button.setObjectName("initButton")
+        self.init_button.setToolTip("Create the backend's schema in a new or empty file: what "
+                                    "the runbook's fresh install does, done safely")
+        self.init_button.setAccessibleName("Initialise a new database")
+        self.init_button.setMinimumHeight(34)
+        self.init_button.clicked.connect(self.initRequested)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.init_button)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -225,6 +236,7 @@ class StartPage(QWidget):
     def set_busy(self, busy: bool, text: str = "Opening…") -> None:
         self.open_button.setEnabled(not busy)
         self.demo_button.setEnabled(not busy)
+        self.init_button.setEnabled(not busy)
         self.recent_list.setEnabled(not busy)
         self.busy_label.setText(text if busy else "")
 

@@ -1,5 +1,6 @@
-"""Badges (the Overview's state) and pills (a revision's state, "Recommended"): one
-widget, a rounded coloured label painted without style sheets."""
+"""Badges (a database's state) and pills (a revision's state, "Recommended"): one
+widget, a rounded coloured label painted without style sheets; and the words of
+each state's badge."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from wsadmin.ui.ops.core import State, Status
 from wsadmin.ui.widgets.paint import rgb, rounded, set_text_color
 
 if TYPE_CHECKING:
@@ -55,3 +57,29 @@ class Badge(QLabel):
         palette.setColor(QPalette.ColorRole.Window, self._fill)
         rounded(self, palette.brush(QPalette.ColorRole.Window), None, self.height() / 2)
         super().paintEvent(event)
+
+
+# The state badge of the Overview and the Migrations view (SCHEMA.md "States"): what
+# the database is, in operator words, and how worried to be. Danger: the backend cannot
+# serve it as it is, or wsadmin will not change it.
+STATE_BADGES = {
+    State.EMPTY: ("Empty: initialise it", Tone.ATTENTION),
+    State.LEGACY: ("Legacy: upgrade available", Tone.ATTENTION),
+    State.UNVERSIONED_HEAD: ("No revision recorded: adopt it", Tone.ATTENTION),
+    State.STUCK_AT_001: ("Stuck at 001: upgrade it", Tone.DANGER),
+    State.RECORDED_AHEAD_OF_SHAPE: ("Needs repair: revision ahead of schema", Tone.DANGER),
+    State.HALF_INITIALISED: ("Needs repair: half-initialised", Tone.DANGER),
+    State.MIXED: ("Needs repair: mixed schema", Tone.DANGER),
+    State.HALF_UPGRADED: ("Needs repair: interrupted migration", Tone.DANGER),
+    State.UNKNOWN_REVISION: ("Unknown revision", Tone.DANGER),
+    State.FOREIGN: ("Not the backend's database", Tone.DANGER),
+}
+
+
+def state_badge(status: Status) -> tuple[str, str]:
+    """The words and tone of a database's state badge."""
+    if status.state in STATE_BADGES:
+        return STATE_BADGES[status.state]
+    if status.pending:
+        return "Upgrade available", Tone.ATTENTION
+    return "Up to date", Tone.OK
