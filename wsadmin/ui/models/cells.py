@@ -21,6 +21,7 @@ class Column:
     get: Callable[[Any], Any]           # the value shown, from a row
     numeric: bool = False
     tip: str = ""
+    width: int = 0                      # px; 0: the view's default
 
 
 def cell_text(value: Any) -> str:
@@ -34,11 +35,11 @@ def cell_text(value: Any) -> str:
 
 
 def column_text(value: Any) -> str:
-    """A lazy table's cell: empty for NULL, yes/no, thousands apart from 10,000."""
+    """A lazy table's cell: empty for NULL, yes/no, counts with thousands separators."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}"
     return printable(value)

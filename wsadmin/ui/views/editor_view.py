@@ -103,6 +103,9 @@ class EditorView(QWidget):
         hh.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         hh.setSectionsClickable(True)
         hh.sectionClicked.connect(self._header_clicked)
+        for i, column in enumerate(columns):
+            if column.width:
+                self.table.setColumnWidth(i, column.width)
         outer.addWidget(self.table, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self.update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.edit_selected())
@@ -146,7 +149,7 @@ class EditorView(QWidget):
 
     def _changed(self, what: Change) -> None:
         if what & (Change.DATABASE | Change.STATUS):
-            self._show_editability()
+            self.show_editability()
         if what & Change.DATABASE:
             self._loaded_for = None
             if self.isVisible() and self.session.is_open:
@@ -193,7 +196,7 @@ class EditorView(QWidget):
     def changed_ids(self, change: Any) -> Sequence[int]:
         return ()
 
-    def _show_editability(self) -> None:
+    def show_editability(self) -> None:
         ed = editability_for(self.session.status)
         self.editable = ed is not None and ed.editable
         if ed is None or ed.editable:

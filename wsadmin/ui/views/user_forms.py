@@ -37,8 +37,7 @@ from wsadmin.ui.widgets.errors import error_text
 if TYPE_CHECKING:
     from wsadmin.ui.session import Session
 
-GLOBAL_ROLE_NOTE = ("The global role is the backend's users.role: admin lets this user manage "
-                    "users through the backend (the user list, deactivation).")
+GLOBAL_ROLE_NOTE = "users.role: admin lets them manage users through the backend"
 REGISTER, JOIN = "register", "join"
 
 
@@ -160,7 +159,7 @@ class EditUserDialog(_WithDetail):
     def __init__(self, session: Session, user_id: int, parent: QWidget | None = None) -> None:
         super().__init__(session, user_id, f"User {user_id}", parent, "Save")
         self.setObjectName("editUserDialog")
-        self.setMinimumWidth(640)
+        self.setMinimumSize(720, 560)
         f = self.form
         self.email = f.add("email", "Email:", QLineEdit(self))
         self.live_check("email", self.email, user_id=user_id)
@@ -169,7 +168,7 @@ class EditUserDialog(_WithDetail):
         self.current = f.add("current_workspace", "Current workspace:", QComboBox(self),
                              "Only among the user's memberships")
         self.successor = f.add("successor", "Successor:", ref_edit(self, "user"),
-                               "Becomes admin where this user is the only active admin")
+                               "Becomes admin where this user was the only one")
         f.set_visible("successor", False)
         self.active.toggled.connect(self._active_toggled)
         self.members = QTableWidget(0, 4, self)
@@ -179,6 +178,8 @@ class EditUserDialog(_WithDetail):
         self.members.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.members.horizontalHeader().setStretchLastSection(True)
+        for col, width in ((0, 220), (1, 70), (2, 150)):
+            self.members.setColumnWidth(col, width)
         f.add("member", "Memberships:", self.members)
         row = QHBoxLayout()
         self.add_ref = ref_edit(self, "workspace")
@@ -304,7 +305,7 @@ class DeactivateDialog(_WithDetail):
             "Sets is_active = 0, as the backend's own delete does: the user can no longer log "
             "in (403); nothing is deleted and they can be activated again.", self))
         self.successor = self.form.add("successor", "Successor:", ref_edit(self, "user"),
-                                       "Becomes admin where this user is the only active admin")
+                                       "Becomes admin where this user was the only one")
         self.form.set_visible("successor", False)
 
     def show_detail(self, detail: Any) -> None:
@@ -335,8 +336,8 @@ class DeleteUserDialog(EditDialog):
         self.summary.setWordWrap(True)
         self.layout_.insertWidget(1, self.summary)
         self.heir = self.form.add("heir", "Heir:", ref_edit(self, "user"),
-                                  "An active user who becomes creator of all they made, and "
-                                  "admin where they were the only one")
+                                  "An active user: creator of all they made, admin where "
+                                  "they were the only one")
         self.live_check("heir", self.heir)
         self.submit_button.setEnabled(False)
         if session.path is not None:

@@ -44,17 +44,17 @@ def current_words(row: Any) -> str:
 
 
 USER_COLUMNS = (
-    Column("id", "Id", lambda r: r.id, numeric=True),
-    Column("username", "Username", lambda r: r.username),
-    Column("email", "Email", lambda r: r.email),
-    Column("active", "Active", lambda r: "yes" if r.active else "NO"),
-    Column("global_role", "Global role", lambda r: r.global_role, tip=ROLE_TIP),
-    Column("current", "Current workspace", current_words,
+    Column("id", "Id", lambda r: str(r.id), numeric=True, width=70),
+    Column("username", "Username", lambda r: r.username, width=170),
+    Column("email", "Email", lambda r: r.email, width=230),
+    Column("active", "Active", lambda r: "yes" if r.active else "NO", width=60),
+    Column("global_role", "Global role", lambda r: r.global_role, tip=ROLE_TIP, width=90),
+    Column("current", "Current workspace", current_words, width=170,
            tip="The workspace the backend's routes use for this user"),
-    Column("workspaces", "Workspaces", lambda r: r.workspaces, numeric=True,
+    Column("workspaces", "Workspaces", lambda r: r.workspaces, numeric=True, width=90,
            tip="How many workspaces the user is a member of"),
-    Column("created_at", "Created", lambda r: r.created_at),
-    Column("last_login", "Last login", lambda r: r.last_login),
+    Column("created_at", "Created", lambda r: (r.created_at or "")[:19], width=150),
+    Column("last_login", "Last login", lambda r: (r.last_login or "")[:19], width=150),
 )
 
 
@@ -108,7 +108,7 @@ class UsersView(EditorView):
         self.delete_button = self.button("deleteUserButton", "Delete…",
                                          "Delete the user; someone takes over what they made",
                                          self.delete)
-        self.update_buttons()
+        self.show_editability()       # made after the database was opened: catch up
 
     def edit_buttons(self) -> list[Any]:
         return [self.new_button]

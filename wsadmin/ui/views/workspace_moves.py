@@ -100,8 +100,7 @@ class DeleteWorkspaceDialog(EditDialog):
         self.rows_to = self.form.add("rows_to", "Rows go to:", ref_edit(self, "workspace"),
                                      "Every dashboard, chart, connection... moves there")
         self.users_to = self.form.add("users_to", "Users go to:", ref_edit(self, "workspace"),
-                                      "Empty: each user's oldest other workspace, else the "
-                                      "rows' one")
+                                      "Empty: their oldest other workspace, else the rows' one")
         self.counts = QLabel("Choose where the rows go, then Preview.", self)
         self.counts.setObjectName("deletePreview")
         self.counts.setWordWrap(True)

@@ -34,17 +34,17 @@ def _rows_of(table: str) -> Any:
 
 
 WORKSPACE_COLUMNS = (
-    Column("id", "Id", lambda r: r.id, numeric=True),
-    Column("slug", "Slug", lambda r: r.slug),
-    Column("name", "Name", lambda r: r.name),
+    Column("id", "Id", lambda r: str(r.id), numeric=True, width=60),
+    Column("slug", "Slug", lambda r: r.slug, width=150),
+    Column("name", "Name", lambda r: r.name, width=170),
     Column("creator", "Creator", lambda r: r.creator if r.creator is not None
-           else f"(deleted user {r.created_by})"),
-    Column("members", "Members", lambda r: r.members, numeric=True),
+           else f"(deleted user {r.created_by})", width=130),
+    Column("members", "Members", lambda r: r.members, numeric=True, width=80),
     Column("admins", "Active admins", lambda r: r.admins if r.admins else "NONE", numeric=True,
-           tip="Members with role admin whose user is active"),
-    *(Column(t, words, _rows_of(t), numeric=True) for t, words in ROW_TABLES),
-    Column("settings", "Settings", lambda r: "yes" if r.has_settings else "MISSING"),
-    Column("created_at", "Created", lambda r: r.created_at),
+           tip="Members with role admin whose user is active", width=100),
+    *(Column(t, words, _rows_of(t), numeric=True, width=90) for t, words in ROW_TABLES),
+    Column("settings", "Settings", lambda r: "yes" if r.has_settings else "MISSING", width=70),
+    Column("created_at", "Created", lambda r: (r.created_at or "")[:19], width=150),
 )
 
 
@@ -86,7 +86,7 @@ class WorkspacesView(EditorView):
         self.delete_button = self.button("deleteWorkspaceButton", "Delete…",
                                          "Delete, after choosing where its rows and users go",
                                          self.delete)
-        self.update_buttons()
+        self.show_editability()       # made after the database was opened: catch up
 
     def edit_buttons(self) -> list[Any]:
         return [self.new_button]

@@ -80,10 +80,9 @@ class FieldForm(QWidget):
         message.setStyleSheet(f"color: {ERROR_COLOR};")
         message.hide()
         lay.addWidget(message)
-        if hint:
+        if hint:       # one line: a wrapped label in a form row gets clipped
             note = QLabel(hint, box)
             note.setObjectName(f"hint:{name}")
-            note.setWordWrap(True)
             mute(note)
             lay.addWidget(note)
         caption = QLabel(label, self)
