@@ -1,7 +1,8 @@
 """Everything a window shows as text, to look for secrets in it (SCHEMA.md "Secrets").
 
 Walks every widget under the given top-level widgets (hidden ones too: a
-hidden label can be shown later): labels, line edits, text boxes, buttons,
+hidden label can be shown later): labels, line edits (a masked one shows only
+dots: what the operator typed there is not shown), text boxes, buttons,
 tab titles, window titles, tooltips, accessible names, and every cell of every
 item view's model in every text role (models with many rows: the rows a lazy
 model holds, which are the only ones it could show).
@@ -60,7 +61,9 @@ def _widget_text(w: QWidget) -> Iterator[str]:
     yield w.accessibleName()
     yield w.accessibleDescription()
     yield w.statusTip()
-    if isinstance(w, QLabel | QAbstractButton | QLineEdit):
+    if isinstance(w, QLineEdit) and w.echoMode() != QLineEdit.EchoMode.Normal:
+        yield "●" * len(w.text())        # what a masked field shows
+    elif isinstance(w, QLabel | QAbstractButton | QLineEdit):
         yield w.text()
     if isinstance(w, QLineEdit):
         yield w.placeholderText()

@@ -73,6 +73,8 @@ class EditDialog(QDialog):
         self.op: DbOp[Any] | None = None
         self.result_: Any = None
         self.close_on_success = True
+        self.closed = False                 # answers arriving later are dropped
+        self.finished.connect(self._mark_closed)
         self._checks: dict[str, Debounce] = {}
         self._checking: dict[str, DbOp[str]] = {}
         self.layout_ = QVBoxLayout(self)
@@ -98,6 +100,16 @@ class EditDialog(QDialog):
         self.buttons.addButton(self.submit_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.layout_.addWidget(self.buttons)
+
+    def _mark_closed(self, _result: int) -> None:
+        self.closed = True
+
+    def guard(self, fn: Callable[..., object]) -> Callable[..., None]:
+        """`fn` for a worker's answer: not called once the dialog is closed (and deleted)."""
+        def call(*args: Any) -> None:
+            if not self.closed:
+                fn(*args)
+        return call
 
     # -- live checks ------------------------------------------------------------------
     def live_check(self, name: str, edit: QLineEdit, *, field: str | None = None,
@@ -126,7 +138,8 @@ class EditDialog(QDialog):
                     self.show_field_error(name, error_text(exc)[0])
 
             self._checking[name] = op
-            self.session.run(op.quiet().success(passed).failure(refused))
+            self.session.run(op.quiet().success(self.guard(passed)).failure(
+                self.guard(refused)))
 
         debounce = self._checks[name] = Debounce(LIVE_CHECK_MS, run, self)
 
@@ -155,8 +168,10 @@ class EditDialog(QDialog):
         self.submit_button.setEnabled(False)
         op: DbOp[Any] = DbOp(fn, str(self.session.path), *args, label=label, changes=EDITED,
                              **kwargs)
-        op.progress(self._progress).success(lambda r: self._succeeded(r, done))
-        op.failure(self._failed)
+        op.progress(self.guard(self._progress)).success(
+            self.guard(lambda r: self._succeeded(r, done)))
+        op.failure(self.guard(self._failed))
+        op.ended(lambda _op: setattr(self, "op", None))
         self.op = op
         self.session.run(op)
         return op
@@ -177,9 +192,10 @@ class EditDialog(QDialog):
         self.set_status(f"<b>Done:</b> {html.escape(summary)}"
                         + "".join(f"<br>Note: {html.escape(n)}" for n in notes))
         self.edited.emit(result)
+        close = self.close_on_success and not notes
         if done is not None:
             done(result)
-        if self.close_on_success and not notes:
+        if close:
             self.accept()
 
     def _failed(self, exc: BaseException) -> None:

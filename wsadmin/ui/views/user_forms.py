@@ -137,8 +137,8 @@ class _WithDetail(EditDialog):
             return
         op: DbOp[Any] = DbOp(user_detail_for, str(self.session.path), self.user_id,
                              label=f"Read user {self.user_id}")
-        self.session.run(op.quiet().success(self._detail_read).failure(
-            lambda exc: self.set_status(error_text(exc)[0], error=True)))
+        self.session.run(op.quiet().success(self.guard(self._detail_read)).failure(
+            self.guard(lambda exc: self.set_status(error_text(exc)[0], error=True))))
 
     def _detail_read(self, detail: Any) -> None:
         self.detail = detail
@@ -343,8 +343,8 @@ class DeleteUserDialog(EditDialog):
         if session.path is not None:
             op: DbOp[Any] = DbOp(preview_for, str(session.path), "user_delete", user_id,
                                  label=f"Preview deleting user {user_id}")
-            session.run(op.quiet().success(self._previewed).failure(
-                lambda exc: self.set_status(error_text(exc)[0], error=True)))
+            session.run(op.quiet().success(self.guard(self._previewed)).failure(
+                self.guard(lambda exc: self.set_status(error_text(exc)[0], error=True))))
 
     def _previewed(self, p: Any) -> None:
         self.preview = p

@@ -190,8 +190,8 @@ class WorkspaceDialog(EditDialog):
             return
         op: DbOp[Any] = DbOp(workspace_detail_for, str(self.session.path), self.workspace_id,
                              label=f"Read workspace {self.workspace_id}")
-        self.session.run(op.quiet().success(self._detail_read).failure(
-            lambda exc: self.set_status(error_text(exc)[0], error=True)))
+        self.session.run(op.quiet().success(self.guard(self._detail_read)).failure(
+            self.guard(lambda exc: self.set_status(error_text(exc)[0], error=True))))
 
     def _detail_read(self, detail: tuple[Any, Any, list[Any]]) -> None:
         row, settings, perms = detail

@@ -77,7 +77,7 @@ class MoveRowsDialog(EditDialog):
             self.preview_label.setText("\n".join(lines))
             self.submit_button.setEnabled(plan.total > 0)
 
-        self.session.run(op.quiet().success(shown).failure(self._failed))
+        self.session.run(op.quiet().success(self.guard(shown)).failure(self.guard(self._failed)))
 
     def on_submit(self) -> None:
         if self.plan is None:
@@ -139,7 +139,7 @@ class DeleteWorkspaceDialog(EditDialog):
             self.counts.setText("\n".join(lines))
             self.submit_button.setEnabled(True)
 
-        self.session.run(op.quiet().success(shown).failure(self._failed))
+        self.session.run(op.quiet().success(self.guard(shown)).failure(self.guard(self._failed)))
 
     def on_submit(self) -> None:
         self.submit(apply_edit, "workspace.delete", "delete_workspace", self._args(),
