@@ -27,7 +27,7 @@ def editor(window: MainWindow, qtbot: QtBot, db: Path, key: str) -> EditorView:
     view = window.views[key]
     assert isinstance(view, EditorView)
     window.show_view(key)
-    qtbot.waitUntil(lambda: view.model.complete and view.model.rowCount() > 0
+    qtbot.waitUntil(lambda: (view.model.complete and view.model.rowCount() > 0)
                     or not view.readonly_banner.isHidden(), timeout=15_000)
     window.session.settle()
     return view

@@ -119,6 +119,7 @@ class LazyTableModel(QAbstractTableModel):
         path = self._path()
         if path is None:
             return gen
+        self.complete = False            # until this load's last id is in
         what = label or f"Read the {self.noun}"
         head: DbOp[Any] = DbOp(first_page, ids_fn, self.rows_fn, path, args, self.page_size,
                                label=f"{what} (first page)")

@@ -16,6 +16,18 @@ from wsadmin.ui.views.editing import EditDialog, ref_edit
 if TYPE_CHECKING:
     from wsadmin.ui.session import Session
 
+ROW_NOUNS = {"dashboards": ("dashboard", "dashboards"), "charts": ("chart", "charts"),
+             "connections": ("connection", "connections"),
+             "data_sources": ("data source", "data sources"),
+             "csv_data": ("CSV data row", "CSV data rows"), "logs": ("log entry", "log entries")}
+
+
+def counted(table: str, n: int) -> str:
+    """`1 data source`, `3 log entries`: a table's rows in words."""
+    one, many = ROW_NOUNS.get(table, (table, table))
+    return plural(n, one, many)
+
+
 LINK_WORDS = (("follow", "Linked rows follow (a chart's dashboards come along)"),
               ("unlink", "Cut dashboard-chart links across workspaces instead"))
 
@@ -65,7 +77,7 @@ class MoveRowsDialog(EditDialog):
 
         def shown(plan: Any) -> None:
             self.plan = plan
-            parts = [plural(n, t) for t, n in plan.rows.items() if n]
+            parts = [counted(t, n) for t, n in plan.rows.items() if n]
             lines = [f"Moves {', '.join(parts) or 'nothing'}" + (
                 f"; cuts {plural(plan.unlinked, 'dashboard link')}" if plan.unlinked else "")
                 + "."]
@@ -126,13 +138,14 @@ class DeleteWorkspaceDialog(EditDialog):
                              *self._args(), label="Preview deleting the workspace")
 
         def shown(p: Any) -> None:
-            rows = [plural(n, t) for t, n in p.rows.items() if n]
+            rows = [counted(t, n) for t, n in p.rows.items() if n]
             lines = [f"Deleting {printable(p.name)} ({printable(p.slug)}): "
                      f"{plural(p.members, 'membership')} and its settings go; "
                      f"{', '.join(rows) or 'no rows'} move.",
-                     f"{plural(p.users_current, 'user')} have it as current workspace"
-                     + (f"; {p.users_joining} become viewers where they go" if p.users_joining
-                        else "") + "."]
+                     f"{plural(p.users_current, 'user')} "
+                     f"{'has' if p.users_current == 1 else 'have'} it as current workspace"
+                     + (f"; {plural(p.users_joining, 'becomes a viewer', 'become viewers')}"
+                        " where they go" if p.users_joining else "") + "."]
             if p.stale_permissions:
                 lines.append(f"{plural(p.stale_permissions, 'permission')} become stale.")
             lines += [f"Note: {printable(n)}" for n in p.notes]
