@@ -70,6 +70,7 @@ def test_columns_filters_and_sort(window: MainWindow, qtbot: QtBot, tmp_path: Pa
                                            "current", "workspaces")] == [
         "alice", "alice@example.org", "yes", "admin", "alice's Workspace", "1"]
     assert cell(view, DAVE, "current") == "(none)" and cell(view, BOB, "active") == "NO"
+    assert_no_secret(SECRET_PARTS, window)          # the hashes are never read, let alone shown
 
     for text, want in (("bo", [BOB]), ("EXAMPLE.org", [1, 2, 3, 4]), ("zz", [])):
         view.text.setText(text)

@@ -92,12 +92,12 @@ class WorkspacesView(EditorView):
         return [self.new_button]
 
     def row_buttons(self) -> list[Any]:
-        return [self.open_button, self.move_button, self.delete_button]
+        return [self.move_button, self.delete_button]
 
     def update_buttons(self) -> None:
         super().update_buttons()
-        # Read-only databases can still be looked at: Open shows, without saving.
-        self.open_button.setEnabled(self.selected_id() is not None)
+        # Below head a workspace can still be looked at: Open shows it, without saving.
+        self.open_button.setEnabled(self.session.is_open and self.selected_id() is not None)
 
     def workspace_filter(self) -> WorkspaceFilter:
         return WorkspaceFilter(text=self.text.text().strip(),
