@@ -125,14 +125,21 @@ def test_load_shows_the_first_page_then_extends_it_in_place(qtbot: QtBot, sessio
     selection = QItemSelectionModel(model)
     inserted: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    gate = threading.Event()
+
+    def gated(path: str, *, limit: int | None = None) -> array[int]:
+        if limit is None:
+            gate.wait(10)               # every id only once the test has looked
+        return Reads.ids(path, limit=limit)
+
     with qtbot.waitSignal(model.idsReplaced, timeout=10_000):
-        model.load(reads.ids)
+        model.load(gated)
     assert model.rowCount() == 100 and not model.complete
     assert text(model, 0) == "item 00000"
     selection.select(model.index(5, 0), QItemSelectionModel.SelectionFlag.Rows
                      | QItemSelectionModel.SelectionFlag.Select)
     with qtbot.waitSignal(model.idsCompleted, timeout=10_000) as done:
-        pass
+        gate.set()
     assert done.args == [1_000]
     assert model.rowCount() == 1_000 and inserted == [(100, 999)]
     assert [i.row() for i in selection.selectedRows()] == [5]      # no reset: kept
@@ -207,6 +214,26 @@ def test_a_filter_replaces_the_ids_not_the_rows(qtbot: QtBot, session: Session,
     with qtbot.waitSignal(model.idsCompleted, timeout=10_000):
         model.load(reads.ids, "", True)                 # sorted the other way
     assert text(model, 0) == "item 00999" and model.rowCount() == 1_000
+    session.settle()
+
+
+def test_no_quick_first_page_waits_for_every_id(qtbot: QtBot, session: Session,
+                                               db: Path) -> None:
+    reads = Reads()
+    model = model_for(session, reads)
+    with qtbot.waitSignal(model.idsCompleted, timeout=10_000):
+        model.load(reads.ids)
+    replaced: list[int] = []
+    model.idsReplaced.connect(lambda: replaced.append(model.rowCount()))
+
+    def slow_first(path: str, text: str, *, limit: int | None = None) -> array[int] | None:
+        return None if limit is not None else Reads.ids(path, text)
+
+    with qtbot.waitSignal(model.idsCompleted, timeout=10_000):
+        model.load(slow_first, "item 0001")
+    assert replaced == [0]                # the old filter's rows go at once...
+    assert model.rowCount() == 10         # ...and every id comes in (inserted) with the rest
+    assert [text(model, r) for r in range(10)] == [f"item {i:05d}" for i in range(10, 20)]
     session.settle()
 
 

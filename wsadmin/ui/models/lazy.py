@@ -51,7 +51,7 @@ from wsadmin.ui.session import Session
 _ROOT = QModelIndex()
 Index = QModelIndex | QPersistentModelIndex
 RowsFn = Callable[[str, Sequence[int]], Sequence[Any]]
-IdsFn = Callable[..., Sequence[int]]
+IdsFn = Callable[..., Sequence[int] | None]
 
 LOADING = "Loading…"
 __all__ = ["LOADING", "Column", "IdsFn", "LazyTableModel", "RowsFn", "first_page"]
@@ -63,10 +63,11 @@ PAGES_PER_READ = 3
 
 
 def first_page(ids_fn: IdsFn, rows_fn: RowsFn, path: str, args: tuple[Any, ...],
-               limit: int) -> tuple[Sequence[int], Sequence[Any]]:
-    """Worker: the first `limit` ids of a filter and their rows, in one go."""
+               limit: int) -> tuple[Sequence[int], Sequence[Any]] | None:
+    """Worker: the first `limit` ids of a filter and their rows, in one go (None when
+    `ids_fn` gave up on a quick first page: the full list follows)."""
     ids = ids_fn(path, *args, limit=limit)
-    return ids, rows_fn(path, ids)
+    return None if ids is None else (ids, rows_fn(path, ids))
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -156,8 +157,12 @@ class LazyTableModel(QAbstractTableModel):
         self.endResetModel()
         self.idsReplaced.emit()
 
-    def _first_arrived(self, gen: int, got: tuple[Sequence[int], Sequence[Any]]) -> None:
+    def _first_arrived(self, gen: int, got: tuple[Sequence[int], Sequence[Any]] | None
+                       ) -> None:
         if gen != self.generation:
+            return
+        if got is None:                # no quick first page: nothing shown until every id
+            self._reset(array("q"), complete=False)
             return
         ids, rows = got
         self._remember(rows, ids)

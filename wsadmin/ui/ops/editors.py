@@ -14,6 +14,7 @@ password or hash is returned, logged or put in an audit entry.
 from __future__ import annotations
 
 import sqlite3
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -80,11 +81,33 @@ def _resolve(conn: sqlite3.Connection, value: Any) -> Any:
 
 # ---- reads ---------------------------------------------------------------------------------
 
+FIRST_PAGE_BUDGET_S: Final = 0.08
+"""A first page under a text filter walks the table until it has its rows: ms for a
+common text, the whole table for a rare one. Past this budget the walk stops and the
+full list (the next read) brings the first page as well."""
+
+
 def user_ids_for(path: str, flt: UserFilter, sort: str = "id", descending: bool = False, *,
-                 limit: int | None = None) -> array[int]:
+                 limit: int | None = None) -> array[int] | None:
+    """The ids of `flt`; with `limit` (a first page) and a text, None past the budget."""
     from wsadmin.db.editors import user_ids
 
-    return _read(path, lambda c: user_ids(c, flt, sort, descending, limit=limit))  # type: ignore[no-any-return]
+    if limit is None or not flt.text.strip():
+        return _read(path, lambda c: user_ids(c, flt, sort, descending, limit=limit))  # type: ignore[no-any-return]
+
+    def within_budget(conn: sqlite3.Connection) -> array[int] | None:
+        deadline = time.monotonic() + FIRST_PAGE_BUDGET_S
+        conn.set_progress_handler(lambda: time.monotonic() > deadline, 20_000)
+        try:
+            return user_ids(conn, flt, sort, descending, limit=limit)
+        except sqlite3.OperationalError as exc:
+            if time.monotonic() > deadline and "interrupt" in str(exc):
+                return None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    return _read(path, within_budget)  # type: ignore[no-any-return]
 
 
 def user_rows_for(path: str, ids: Sequence[int]) -> list[Any]:
