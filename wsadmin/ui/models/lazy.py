@@ -5,7 +5,8 @@ session's worker, never from the GUI thread (DESIGN.md "Lazy models").
 
 * `load(ids_fn, *args)` asks the worker for the ids of a filter and sort in two
   steps: the first page's ids with their rows (one round trip: the view shows
-  rows at once), then every id (an `array('q')`: 8 MB for a million). The full
+  rows at once), then, once that is painted, every id (an `array('q')`: 8 MB for
+  a million). The full
   list extends the first page in place (rows inserted, the selection kept) or,
   if the database changed in between, replaces it. A newer `load` supersedes an
   older one: its queued reads are dropped, late answers ignored.
@@ -60,6 +61,7 @@ GONE = object()                 # a row that no longer exists (deleted meanwhile
 PLACEHOLDER = QColor("#9e9e9e")
 MAX_WANTED_PAGES = 6            # pages asked for last; older wishes were scrolled past
 PAGES_PER_READ = 3
+REST_AFTER_MS = 50              # the first page's paint first (see `load`)
 
 
 def first_page(ids_fn: IdsFn, rows_fn: RowsFn, path: str, args: tuple[Any, ...],
@@ -124,14 +126,27 @@ class LazyTableModel(QAbstractTableModel):
         what = label or f"Read the {self.noun}"
         head: DbOp[Any] = DbOp(first_page, ids_fn, self.rows_fn, path, args, self.page_size,
                                label=f"{what} (first page)")
-        head.success(lambda got: self._first_arrived(gen, got))
-        rest: DbOp[Any] = DbOp(ids_fn, path, *args, label=what)
-        rest.success(lambda ids: self._all_arrived(gen, ids))
-        for op in (head, rest):
-            op.quiet().failure(partial(self._load_failed, gen)).ended(self._load_ended)
-            self._loads.append(op)
-            self.session.run(op)
+        # Every id only once the first page is painted: that read takes the GIL row by row
+        # for up to a second (a million rows through Python), and the paint would crawl.
+        def arrived(got: tuple[Sequence[int], Sequence[Any]] | None) -> None:
+            self._first_arrived(gen, got)
+            QTimer.singleShot(REST_AFTER_MS,
+                              lambda: self._read_rest(gen, ids_fn, path, args, what))
+
+        self._run_load(gen, head.success(arrived))
         return gen
+
+    def _run_load(self, gen: int, op: DbOp[Any]) -> None:
+        op.quiet().failure(partial(self._load_failed, gen)).ended(self._load_ended)
+        self._loads.append(op)
+        self.session.run(op)
+
+    def _read_rest(self, gen: int, ids_fn: IdsFn, path: str, args: tuple[Any, ...],
+                   what: str) -> None:
+        if gen != self.generation or self.complete or self._path() != path:
+            return
+        rest: DbOp[Any] = DbOp(ids_fn, path, *args, label=what)
+        self._run_load(gen, rest.success(lambda ids: self._all_arrived(gen, ids)))
 
     def _load_ended(self, op: DbOp[Any]) -> None:
         if op in self._loads:
