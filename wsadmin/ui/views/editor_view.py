@@ -219,8 +219,9 @@ class EditorView(QWidget):
         if getattr(exc, "editability", None) is not None:       # nothing to show below 001
             self.count_label.setText(f"No {self.noun} to show")
             ed = exc.editability  # type: ignore[attr-defined]
-            self.readonly_banner.show_message(f"<b>Read-only.</b> {html.escape(message)}.",
-                                              "warning", ACTION_WORDS.get(ed.action or "", ""))
+            words = html.escape(message[:1].upper() + message[1:].rstrip("."))
+            self.readonly_banner.show_message(f"<b>Read-only.</b> {words}.", "warning",
+                                              ACTION_WORDS.get(ed.action or "", ""))
             self._action = ed.action
             return
         if getattr(exc, "field", None) is not None:

@@ -124,7 +124,7 @@ class HealthView(QWidget):
         self.checks.verticalHeader().hide()
         hh = self.checks.horizontalHeader()
         hh.setSectionResizeMode(ChecksModel.TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((ChecksModel.COUNT, 70), (ChecksModel.SEVERITY, 90)):
+        for col, width in ((ChecksModel.COUNT, 60), (ChecksModel.SEVERITY, 76)):
             hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.checks.setColumnWidth(col, width)
         self.checks.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -142,7 +142,7 @@ class HealthView(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([420, 640])
+        split.setSizes([470, 590])
         outer.addWidget(split, 1)
 
         session.changed.connect(self._changed)
@@ -184,6 +184,8 @@ class HealthView(QWidget):
 
     def _changed(self, what: Change) -> None:
         if what & (Change.HEALTH | Change.DATABASE):
+            if what & Change.DATABASE:
+                self._selected = None          # another database: its most severe first
             self.checks_model.set_report(self.health.report)
             if not (self._selected and self.select(self._selected)) and \
                     self.checks_model.rowCount():
