@@ -51,7 +51,8 @@ def listed(view: UsersView) -> list[int]:
 
 def refiltered(view: UsersView, window: MainWindow, qtbot: QtBot) -> None:
     view.reload_later.flush()
-    qtbot.waitUntil(lambda: view.model.complete, timeout=10_000)
+    qtbot.waitUntil(lambda: view.model.complete or view.model.error is not None,
+                    timeout=10_000)
     window.session.settle()
 
 

@@ -123,6 +123,7 @@ class LazyTableModel(QAbstractTableModel):
         if path is None:
             return gen
         self.complete = False            # until this load's last id is in
+        self.error = None                # or until it fails
         what = label or f"Read the {self.noun}"
         head: DbOp[Any] = DbOp(first_page, ids_fn, self.rows_fn, path, args, self.page_size,
                                label=f"{what} (first page)")

@@ -161,8 +161,11 @@ class EditorView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         path = str(self.session.path) if self.session.path else None
-        if path is not None and (self._loaded_for != path or self._stale):
+        if path is not None and self._loaded_for != path:
             self.reload()
+        elif self._stale:            # rows changed while hidden: the ones shown, read again
+            self._stale = False
+            self.refresh_visible()
 
     def reload(self) -> None:
         if self.session.path is None:
@@ -198,7 +201,12 @@ class EditorView(QWidget):
 
     def show_editability(self) -> None:
         ed = editability_for(self.session.status)
+        was = self.editable
         self.editable = ed is not None and ed.editable
+        if was != self.editable and self._loaded_for is not None:
+            self._loaded_for = None           # upgraded (or rolled back): read it all again
+            if self.isVisible():
+                self.reload()
         if ed is None or ed.editable:
             self.readonly_banner.hide()
         else:
