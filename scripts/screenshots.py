@@ -11,7 +11,9 @@ Backups view right after it; the Rollback dialog with a damaged backup
 present; then the states the backend's own tooling leaves (SCHEMA.md
 "States"): the Migrations view of a database stuck at 001, the Overview of an
 unversioned head with its Adopt offer, the Repair plan of a revision recorded
-ahead of its schema, and the plan that initialises a new database; the user
+ahead of its schema, and the plan that initialises a new database; on a head
+database broken by hand: the health panel's findings, its Fix dialog, the
+users and workspaces editors and a user's form; the user
 guide (F1); the error dialog for a file that is not a database. Settings,
 backups and the audit log go to a temporary WSADMIN_HOME, never the user's own.
 """
@@ -165,6 +167,47 @@ def main(argv: list[str] | None = None) -> int:
     settle(window)
     save(init, "init-plan")
     init.close()
+
+    # The health panel, its Fix dialog and the editors on a head database with findings.
+    broken = demo("head")
+    conn = sqlite3.connect(broken)
+    conn.executescript("""
+        UPDATE users SET current_workspace_id = NULL WHERE id % 97 = 0;
+        DELETE FROM workspace_members WHERE user_id % 89 = 0;
+        UPDATE users SET password_hash = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA'
+            WHERE id = 7;
+    """)
+    conn.close()
+    from wsadmin.db.editors import add_member, create_workspace, run_edit
+
+    for creator, name in enumerate(("Marketing", "Sales EMEA", "Data Platform", "Finance",
+                                    "Support"), start=2):
+        made = run_edit(broken, "workspace.add", lambda c, n=name, u=creator:
+                        create_workspace(c, n, u)).change.created
+        for member in range(creator * 10, creator * 10 + creator):
+            run_edit(broken, "member.add", lambda c, w=made, m=member:
+                     add_member(c, w, m, "editor"))
+    window.open_database(str(broken))
+    settle(window, 400)
+    window.show_view("health")
+    settle(window, 400)
+    save(window, "health-findings")
+    fix = window.open_fix(window.views["health"].checks_model.results[0].id)  # type: ignore[attr-defined]
+    settle(window, 400)
+    save(fix, "health-fix-dialog")
+    fix.close()
+    for key in ("users", "workspaces"):
+        window.show_view(key)
+        settle(window, 400)
+        save(window, f"{key}-editor")
+    users = window.views["users"]
+    users.select_id(20)  # type: ignore[attr-defined]
+    settle(window)
+    users.edit_selected()  # type: ignore[attr-defined]
+    settle(window, 400)
+    save(users.last_dialog, "user-edit-dialog")  # type: ignore[attr-defined]
+    users.last_dialog.close()  # type: ignore[attr-defined]
+    settle(window)
 
     guide = window.open_user_guide()
     settle(window)

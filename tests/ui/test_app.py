@@ -71,7 +71,10 @@ def test_deferred_views_learn_about_the_open_database(qtbot: QtBot, demo_db: Dem
         open_and_wait(window, qtbot, demo_db("001"))
         window.install_views()
         window.install_views()           # once only
-        assert list(window.views) == ["overview", "migrations", "backups"]
+        assert list(window.views) == ["overview", "migrations", "backups", "health", "users",
+                                      "workspaces"]
+        assert not window.views["users"].editable          # type: ignore[attr-defined]
+        assert not window.views["users"].readonly_banner.isHidden()  # type: ignore[attr-defined]
         migrations = window.views["migrations"]
         assert migrations.cards["001"].state == "current", \
             "a view made after the database was opened shows its status"

@@ -193,6 +193,22 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         self.named_actions["upgrade"] = upgrade
         for action in (backup, upgrade, rollback):
             self.menus["database"].addAction(action)
+        from wsadmin.ui.views.health import HealthView
+
+        self.health = HealthView(self.session, self.icons, self)
+        self.add_view("health", "Health", self.health, icon="SP_DialogApplyButton",
+                      tooltip="The runbook's data checks, their findings and fixes")
+        self.health.fixRequested.connect(self.open_fix)
+        self.menus["database"].addAction(self.health.run_action)
+        from wsadmin.ui.views.users import UsersView
+        from wsadmin.ui.views.workspaces import WorkspacesView
+
+        for key, title, view, icon in (
+                ("users", "Users", UsersView(self.session, self), "SP_DirHomeIcon"),
+                ("workspaces", "Workspaces", WorkspacesView(self.session, self),
+                 "SP_DirIcon")):
+            self.add_view(key, title, view, icon=icon, tooltip=f"Edit the {key}")
+            view.changeRequested.connect(self.open_change)
 
     # ---- views and actions ----------------------------------------------------------------
 
@@ -206,8 +222,6 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
     def open_view(self, key: str) -> None:
         if key in self.views:
             self.show_view(key)
-        elif key == "health":
-            self.open_user_guide()
 
     @property
     def current_view(self) -> str | None:

@@ -8,12 +8,10 @@ Views and dialogs talk to the session, never to the window (Anki's
   session re-reads what it may have changed and emits `changed(changes)`.
   `run_aside(op)`: on a runner of its own, for a file that is not the open one.
 * `changed(Change)` after every operation, on F5 (`refresh()`), when the file
-  changes on disk and when files appear in the backup folders: each view
-  repaints what it shows of `status`, `problem` and `catalog` (the backups).
-* `opened`, `closed`, `openFailed`, `openingChanged`; `errorOccurred(exc,
-  title)`: a failure nobody handles; `operationStarted/Progress/Finished`.
-* `settle()` returns once nothing is queued or running and every result has
-  been delivered (tests, scripts/screenshots.py).
+  changes on disk and when files appear in the backup folders: each view repaints
+  what it shows of `status`, `problem`, `catalog` (backups), `health` (last checks).
+* `opened`, `closed`, `openFailed`, `openingChanged`, `errorOccurred`, `operation*`;
+  `settle()` returns once nothing is queued or running and every result is delivered.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ from PySide6.QtCore import QObject, Signal
 from wsadmin.ui.ops.backups import CatalogRead, Verdict, read_catalog
 from wsadmin.ui.ops.catalog import CatalogKeeper
 from wsadmin.ui.ops.core import Status, WsadminError, inspect
+from wsadmin.ui.ops.health import HealthKeeper
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.ops.opening import start_opening
 from wsadmin.ui.ops.runner import DbRunner, Operation
@@ -62,6 +61,7 @@ class Session(QObject):
         self.problem: BaseException | None = None     # why the last re-read failed
         self.catalog = CatalogKeeper(self.run, lambda: self.changed.emit(Change.BACKUPS))
         self.catalog.active = background
+        self.health = HealthKeeper(self)         # the last health report (ops.health)
         self.opening_path: Path | None = None
         self._runner: DbRunner | None = None
         self._opening: DbOp[Status] | None = None

@@ -117,11 +117,16 @@ class UserDetail:
     memberships: list[Membership] = field(default_factory=list)
 
 
-def _where(flt: UserFilter) -> tuple[list[str], list[object]]:
+def _where(flt: UserFilter, *, first: bool = False) -> tuple[list[str], list[object]]:
     conds: list[str] = []
     params: list[object] = []
     needle = flt.text.strip()
-    if needle:
+    if needle and first:
+        # A first page (LIMIT): walk the sort order and stop at the LIMIT-th match, ms
+        # for a common text; the set below must be complete before its first id.
+        conds.append("(u.username LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')")
+        params += [like_pattern(needle)] * 2
+    elif needle:
         # Two covering-index scans (username's, email's) instead of the table: a third
         # of the pages. The ids then find their rows by primary key.
         conds.append("u.id IN (SELECT id FROM users WHERE username LIKE ? ESCAPE '\\' "
@@ -140,11 +145,12 @@ def _where(flt: UserFilter) -> tuple[list[str], list[object]]:
     return conds, params
 
 
-def _ids_sql(flt: UserFilter, sort: str, descending: bool) -> tuple[str, list[object]]:
+def _ids_sql(flt: UserFilter, sort: str, descending: bool, *, first: bool = False
+             ) -> tuple[str, list[object]]:
     if sort not in USER_SORTS:
         raise FieldError("sort", f"cannot sort users by {sort!r}",
                          "choose one of: " + ", ".join(USER_SORTS))
-    conds, params = _where(flt)
+    conds, params = _where(flt, first=first)
     where = (" WHERE " + " AND ".join(conds)) if conds else ""
     way = " DESC" if descending else ""
     key = USER_SORTS[sort]
@@ -171,7 +177,7 @@ def user_id_chunks(conn: sqlite3.Connection, flt: UserFilter = UserFilter(),
 def user_ids(conn: sqlite3.Connection, flt: UserFilter = UserFilter(), sort: str = "id",
              descending: bool = False, *, limit: int | None = None) -> array[int]:
     """Ids of the users `flt` keeps, in `sort` order (see USER_SORTS)."""
-    sql, params = _ids_sql(flt, sort, descending)
+    sql, params = _ids_sql(flt, sort, descending, first=limit is not None)
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

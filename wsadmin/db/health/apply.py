@@ -20,7 +20,7 @@ from wsadmin.db.backup.manifest import BackupInfo
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import Refused, WsadminError
 from wsadmin.db.common.interrupts import held_interrupts
-from wsadmin.db.common.progress import ProgressCallback, Reporter
+from wsadmin.db.common.progress import CancelToken, ProgressCallback, Reporter
 from wsadmin.db.health.diff import HealthDiff, compare
 from wsadmin.db.health.fix_plan import Fix, Plan, Step
 from wsadmin.db.health.model import SAMPLE_LIMIT, CheckResult, Facts
@@ -169,11 +169,14 @@ def _reason(exc: BaseException) -> str:
 def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
               params: Mapping[str, str] | None = None, *, backup_dir: str | Path | None = None,
               progress: ProgressCallback | None = None, verify: bool = True,
-              sample_limit: int | None = SAMPLE_LIMIT) -> FixResult:
+              sample_limit: int | None = SAMPLE_LIMIT, cancel: CancelToken | None = None
+              ) -> FixResult:
     """Back up, apply the fix in one transaction, audit it, and re-run the checks.
 
     With verify, every check runs before and after (`diff` says what got better or
-    worse); without, only this fix's own check runs afterwards.
+    worse); without, only this fix's own check runs afterwards. `cancel` stops the
+    fix (Cancelled, nothing changed) until its transaction begins; a backup finished
+    by then stays, verified.
     """
     p = Path(path)
     check_file(p)
@@ -200,7 +203,10 @@ def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
         intent.done("refused", message=_reason(exc))
         raise
     try:
-        backup = create_backup(p, backup_dir, progress=progress, connection=conn)
+        backup = create_backup(p, backup_dir, progress=progress, connection=conn,
+                               cancel=cancel)
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         with translated_errors(p, "fix"), reporter.step("fix", f"Apply: {fix.title}") as s:
             conn.execute("BEGIN IMMEDIATE")
             try:

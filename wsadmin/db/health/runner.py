@@ -4,7 +4,9 @@ Each check runs on its own; a check that cannot apply says why, and one that
 raises becomes an `error` result without stopping the others. The checks are
 independent reads, so two worker threads (each with its own read-only
 connection: SQLite releases the GIL while it works) take them from a queue,
-slowest first.
+slowest first. `progress` hears one Step per finished check (the GUI's bar over
+the checks); `cancel` stops the run between checks and interrupts the statements
+running (read-only: nothing to undo).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from wsadmin.db.common.errors import (
     WsadminError,
     classify_sqlite_error,
 )
+from wsadmin.db.common.progress import CancelToken, ProgressCallback, Reporter, StepState
 from wsadmin.db.health.model import (
     SAMPLE_LIMIT,
     Check,
@@ -131,13 +134,16 @@ def run_one(check: Check, conn: sqlite3.Connection, facts: Facts, options: RunOp
 
 def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
                checks: Sequence[Check] | None = None, full_integrity: bool = False,
-               sample_limit: int | None = SAMPLE_LIMIT, workers: int = 2) -> HealthReport:
+               sample_limit: int | None = SAMPLE_LIMIT, workers: int = 2,
+               progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+               ) -> HealthReport:
     """Run the checks (the registry's, or `checks`; all, or `only` these ids) on `path`,
     read-only.
 
     Raises DatabaseMissing / NotADatabase / CorruptDatabase when the file
     cannot be opened as SQLite at all, ForeignDatabase when it is not the
-    backend's; everything else ends up in the results.
+    backend's; everything else ends up in the results. Raises Cancelled when `cancel`
+    is set before the last check has ended.
     """
     started = time.perf_counter()
     p = Path(path)
@@ -155,7 +161,7 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
             facts = gather_facts(first, p, facts_file.size)
         refuse_foreign(facts)
         extra = [query_only(open_conn()) for _ in range(min(max(1, workers), len(chosen)) - 1)]
-        return facts, _run_parallel(chosen, facts, options, [first, *extra])
+        return facts, _run_parallel(chosen, facts, options, [first, *extra], progress, cancel)
 
     facts, results = read_quietly(p, session)
     order = {c.id: i for i, c in enumerate(chosen)}
@@ -164,8 +170,13 @@ def run_checks(path: str | Path, *, only: Sequence[str] | None = None,
     return HealthReport(str(p), facts.revision, results, time.perf_counter() - started, state)
 
 
+CANCEL_POLL_OPS = 20_000
+"""SQLite virtual-machine steps between two looks at the cancel token (well under 1 ms)."""
+
+
 def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
-                  conns: list[sqlite3.Connection]) -> list[CheckResult]:
+                  conns: list[sqlite3.Connection], progress: ProgressCallback | None = None,
+                  cancel: CancelToken | None = None) -> list[CheckResult]:
     """Each connection gets a thread that takes checks from a queue, slowest first."""
     jobs: queue.SimpleQueue[Check] = queue.SimpleQueue()
     for check in sorted(chosen, key=lambda c: -c.cost):
@@ -173,9 +184,18 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
     results: list[CheckResult] = []
     damaged: list[CorruptDatabase] = []
     lock = threading.Lock()
+    reporter = Reporter(progress)
+    label = "Run the health checks"
+    if cancel is not None:
+        token = cancel
+        for conn in conns:     # a long check (integrity on a big file) stops within ms
+            conn.set_progress_handler(lambda: int(token.cancelled), CANCEL_POLL_OPS)
+
+    def stopped() -> bool:
+        return bool(damaged) or (cancel is not None and cancel.cancelled)
 
     def work(conn: sqlite3.Connection) -> None:
-        while not damaged:
+        while not stopped():
             try:
                 check = jobs.get_nowait()
             except queue.Empty:
@@ -186,8 +206,12 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
                 with lock:
                     damaged.append(exc)
                 return
-            with lock:
+            if stopped():      # an interrupted statement is no finding
+                return
+            with lock:         # one event at a time, in the order the checks ended
                 results.append(result)
+                reporter.emit("checks", label, StepState.RUNNING, result.title,
+                              len(results) / len(chosen))
 
     threads = []
     for conn in conns[1:]:
@@ -199,4 +223,9 @@ def _run_parallel(chosen: list[Check], facts: Facts, options: RunOptions,
         thread.join()
     if damaged:
         raise damaged[0]
+    if cancel is not None:
+        for conn in conns:
+            conn.set_progress_handler(None, 0)
+        cancel.raise_if_cancelled()
+    reporter.emit("checks", label, StepState.DONE, f"{len(results)} check(s)")
     return results

@@ -54,6 +54,12 @@ class DialogOpener:
 
         return self._show_dialog(PruneDialog(self.session, self._window))
 
+    def open_fix(self, check_id: str) -> QDialog:
+        """Fix… of the health panel: the check's fixes, previewed, then applied."""
+        from wsadmin.ui.dialogs.health_fix import FixDialog
+
+        return self._show_dialog(FixDialog(self.session, check_id, self._window))
+
     def create_demo(self) -> None:
         from wsadmin.ui.dialogs.demo import DemoDialog
 

@@ -17,6 +17,7 @@ from wsadmin.db.common.progress import (
     StepState,
     step_line,
 )
+from wsadmin.db.common.text import printable
 from wsadmin.db.schema.chain import REVISION_IDS, REVISIONS, Revision
 from wsadmin.db.schema.states import Offer, State
 from wsadmin.db.schema.status import MISSING, PendingRevision, Status, inspect
@@ -46,6 +47,7 @@ __all__ = [
     "StepState",
     "WsadminError",
     "inspect",
+    "printable",
     "revision_chain",
     "revision_ids",
     "step_line",

@@ -47,6 +47,7 @@ class Change(enum.Flag):
     AUDIT = enum.auto()       # the database's audit log
     DATA = enum.auto()        # rows (the editors)
     DATABASE = enum.auto()    # another database was opened, or it was closed
+    HEALTH = enum.auto()      # a new health report (session.health), or a run failed
 
 
 EVERYTHING = Change.STATUS | Change.BACKUPS | Change.AUDIT | Change.DATA

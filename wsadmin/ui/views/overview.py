@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from wsadmin.ui.format import human_size, local_time
 from wsadmin.ui.ops.backups import BackupRow, Check
 from wsadmin.ui.ops.core import State, Status, WsadminError
+from wsadmin.ui.ops.health import health_words
 from wsadmin.ui.ops.offers import pending_words, primary
 from wsadmin.ui.ops.op import Change
 from wsadmin.ui.widgets.badges import Badge, Tone, state_badge
@@ -237,18 +238,21 @@ class OverviewView(QScrollArea):
         card.layout_.addStretch(1)
 
     def _build_health_card(self, body: QWidget) -> None:
-        # Filled in by the [GUI editors] issue.
         card = self.health_card = Card("Health", body)
-        self.health_label = card.detail_label(
-            "The runbook's data checks (users without a workspace, duplicate slugs, "
-            "workspaces without an admin, ...) run with `wsadmin check DB`; "
-            "their view in this window comes with the editors.")
-        self.health_link = QLabel('<a href="health">About the checks…</a>', card)
+        self.health_label = card.detail_label("")       # session.health's last result
+        self.health_label.setObjectName("healthResult")
+        self.health_link = QPushButton("Open Health", card)
         self.health_link.setObjectName("healthLink")
-        self.health_link.setToolTip("Open the health view (when available) or the user guide")
-        self.health_link.linkActivated.connect(lambda _href: self.openView.emit("health"))
+        self.health_link.setToolTip("Run the checks, see their findings and fix them")
+        self.health_link.clicked.connect(lambda: self.openView.emit("health"))
         card.layout_.addWidget(self.health_label)
-        card.layout_.addWidget(self.health_link)
+        card.layout_.addLayout(_on_the_left(self.health_link))
+
+    def show_health(self) -> None:
+        text, problem = health_words(self.session.health)
+        self.health_label.setText(text)
+        set_text_color(self.health_label, rgb(PROBLEM_COLOR) if problem
+                       else self.palette().windowText().color())
 
     @property
     def cards(self) -> list[Card]:
@@ -299,6 +303,8 @@ class OverviewView(QScrollArea):
                 self.show_status(self.session.status)
         if what & (Change.BACKUPS | Change.DATABASE) and self.session.is_open:
             self.show_backup()
+        if what & (Change.HEALTH | Change.DATABASE | Change.STATUS | Change.DATA):
+            self.show_health()
 
     def show_opening(self, path: Path) -> None:
         """While the first status of `path` is being read."""
