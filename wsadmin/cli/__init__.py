@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "wsadmin.cli.backup",
     "wsadmin.cli.rollback",
     "wsadmin.cli.health",
+    "wsadmin.cli.checklist",
     "wsadmin.cli.recover",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",
