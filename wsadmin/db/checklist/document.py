@@ -47,7 +47,8 @@ def _pieces(text: str) -> list[tuple[bool, str]]:
     """(is_code, text) runs; a lone backtick stays text."""
     parts = text.split("`")
     if len(parts) % 2 == 0:             # unbalanced: the last backtick is literal
-        parts[-2] = parts[-2] + "`" + parts.pop()
+        last = parts.pop()
+        parts[-1] += "`" + last
     return [(i % 2 == 1, p) for i, p in enumerate(parts) if p]
 
 

@@ -38,7 +38,8 @@ def rich(text: str) -> str:
     """Escaped text whose `backtick` runs show as code."""
     parts = html.escape(text).split("`")
     if len(parts) % 2 == 0:             # a lone backtick stays a backtick
-        parts[-2] += "`" + parts.pop()
+        last = parts.pop()
+        parts[-1] += "`" + last
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
