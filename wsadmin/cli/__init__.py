@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "wsadmin.cli.health",
     "wsadmin.cli.users",
     "wsadmin.cli.workspaces",
+    "wsadmin.cli.checklist",
     "wsadmin.cli.recover",
     "wsadmin.cli.demo",
     "wsadmin.cli.gui",

@@ -22,6 +22,7 @@ from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
+from wsadmin.ui.dialogs.checklist_resume import ResumeOffer
 from wsadmin.ui.dialogs.opener import DialogOpener
 from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.session import Session
@@ -110,6 +111,7 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         s.openingChanged.connect(self._set_start_busy)
         s.busyChanged.connect(lambda _b: self._show_busy())
         s.errorOccurred.connect(lambda exc, title: self.show_error(exc, title or None))
+        self.resume_offer = ResumeOffer(s, self, self.open_checklist)
         self._update_actions()
         self.settings.restore_window(self, DEFAULT_SIZE)
         if open_path is not None:
@@ -256,6 +258,8 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         a("refresh", "&Refresh", lambda: self.session.refresh(), shortcut=QKeySequence("F5"),
           tip="Read the database's status and its backups again", icon="SP_BrowserReload",
           db_only=True)
+        a("checklist", "Deployment &checklist…", self.open_checklist, db_only=True,
+          tip="Walk the runbook's deployment checklist on this database")
         a("guide", "wsadmin &user guide", self.open_user_guide, shortcut=QKeySequence("F1"),
           tip="Open the user guide", icon="SP_DialogHelpButton")
         a("about", "&About wsadmin", self.about, tip="Version and licence")
@@ -273,7 +277,8 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         self.menus = add_menus(self, (
             ("file", "&File", (n["open"], self.recent_menu, n["init"], n["demo"], None,
                                n["close_db"], None, n["quit"])),
-            ("database", "&Database", (n["refresh"],)), ("view", "&View", (log_toggle,)),
+            ("database", "&Database", (n["refresh"], n["checklist"])),
+            ("view", "&View", (log_toggle,)),
             ("help", "&Help", (n["guide"], n["about"]))))
         self.toolbar, self._toolbar_tail = add_toolbar(self, (n["open"], n["refresh"]),
                                                        (log_toggle,))

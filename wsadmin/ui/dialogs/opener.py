@@ -49,6 +49,12 @@ class DialogOpener:
 
         return self._show_dialog(RollbackDialog(self.session, self._window, backup=backup))
 
+    def open_checklist(self) -> QDialog:
+        """The deployment checklist wizard of the runbook, on the open database."""
+        from wsadmin.ui.dialogs.checklist import ChecklistWizard
+
+        return self._show_dialog(ChecklistWizard(self.session, self._window))
+
     def open_prune(self) -> QDialog:
         from wsadmin.ui.dialogs.prune import PruneDialog
 
