@@ -15,6 +15,7 @@ from tests.ui.shown_text import assert_no_secret, shown_text
 from tests.unit.health import scenarios as sc
 from tests.unit.health.helpers import HEAD, SECRET_PARTS, build
 from wsadmin.ui.main_window import MainWindow
+from wsadmin.ui.views.backups import BackupsView
 from wsadmin.ui.views.health import HealthView
 from wsadmin.ui.views.users import UsersView
 from wsadmin.ui.views.workspaces import WorkspacesView
@@ -30,7 +31,8 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
         pick(users, qtbot, uid)
         users.edit_button.click()
         dialog = users.last_dialog
-        qtbot.waitUntil(lambda d=dialog: getattr(d, "detail", None) is not None, timeout=10_000)
+        assert dialog is not None
+        qtbot.waitUntil(lambda: getattr(dialog, "detail", None) is not None, timeout=10_000)
         window.session.settle()
         assert_no_secret(SECRET_PARTS, window, dialog)
         dialog.close()
@@ -44,7 +46,8 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
         pick(spaces, qtbot, wid)
         spaces.open_button.click()
         dialog = spaces.last_dialog
-        qtbot.waitUntil(lambda d=dialog: getattr(d, "row", None) is not None, timeout=10_000)
+        assert dialog is not None
+        qtbot.waitUntil(lambda: getattr(dialog, "row", None) is not None, timeout=10_000)
         window.session.settle()
         assert_no_secret(SECRET_PARTS, window, dialog)
         dialog.close()
@@ -54,7 +57,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
     assert isinstance(health, HealthView)
     qtbot.waitUntil(lambda: health.health.report is not None, timeout=20_000)
     window.session.settle()
-    assert health.health.report.findings       # the samples hold the rows secrets sit in
+    assert health.health.report is not None and health.health.report.findings       # the samples hold the rows secrets sit in
     exports = []
     for fmt, ext in (("json", "json"), ("markdown", "md")):
         target = tmp_path / f"health.{ext}"
@@ -65,6 +68,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
 
     window.show_view("backups")
     backups = window.views["backups"]
+    assert isinstance(backups, BackupsView)
     backups.back_up_action.trigger()
     qtbot.waitUntil(lambda: getattr(backups, "backup_op", True) is None, timeout=30_000)
     window.session.settle()
