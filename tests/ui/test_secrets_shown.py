@@ -6,6 +6,7 @@ log; no secret appears in any widget, the clipboard, or any file written."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -21,6 +22,11 @@ from wsadmin.ui.views.users import UsersView
 from wsadmin.ui.views.workspaces import WorkspacesView
 
 
+def _has(obj: object, attribute: str) -> bool:
+    """The form has read what it shows (`attribute` is set once its row arrived)."""
+    return getattr(obj, attribute, None) is not None
+
+
 def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
                                                tmp_path: Path, isolated_home: Path) -> None:
     db = build(tmp_path, HEAD, sc.DELETED_WORKSPACE, sc.ARGON2, sc.PLAINTEXT_CONFIG,
@@ -32,7 +38,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
         users.edit_button.click()
         dialog = users.last_dialog
         assert dialog is not None
-        qtbot.waitUntil(lambda: getattr(dialog, "detail", None) is not None, timeout=10_000)
+        qtbot.waitUntil(partial(_has, dialog, "detail"), timeout=10_000)
         window.session.settle()
         assert_no_secret(SECRET_PARTS, window, dialog)
         dialog.close()
@@ -47,7 +53,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
         spaces.open_button.click()
         dialog = spaces.last_dialog
         assert dialog is not None
-        qtbot.waitUntil(lambda: getattr(dialog, "row", None) is not None, timeout=10_000)
+        qtbot.waitUntil(partial(_has, dialog, "row"), timeout=10_000)
         window.session.settle()
         assert_no_secret(SECRET_PARTS, window, dialog)
         dialog.close()
@@ -57,7 +63,8 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
     assert isinstance(health, HealthView)
     qtbot.waitUntil(lambda: health.health.report is not None, timeout=20_000)
     window.session.settle()
-    assert health.health.report is not None and health.health.report.findings       # the samples hold the rows secrets sit in
+    report = health.health.report
+    assert report is not None and report.findings   # the samples hold the rows secrets sit in
     exports = []
     for fmt, ext in (("json", "json"), ("markdown", "md")):
         target = tmp_path / f"health.{ext}"
