@@ -369,7 +369,7 @@ def test_a_missing_file_is_for_init(tmp_path: Path) -> None:
 
 
 def test_the_readme_lists_every_demo_state() -> None:
-    row = next(c for c in readme_command_rows() if c.startswith("`wsadmin demo "))
+    row = next(r for r in table_rows(read(README)) if r.startswith("| `wsadmin demo "))
     for state in DEMO_STATES:
         assert f"`{state}`" in row, f"README's demo row lacks --state {state}"
 
