@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,71 @@ def test_init_creates_a_missing_file_at_head_and_never_upgrades_an_empty_one(
     assert empty.stat().st_size == 0
     assert main(["init", str(empty), "--yes", "--backup-dir", str(tmp_path / "bak")]) == 0
     assert inspect(empty).up_to_date
+
+
+# state -> the command and the first line of its dry run after `database:`
+DRY_RUNS = {
+    "legacy": ("upgrade", "upgrade:   legacy -> 20251109220344  (applies 001, 002, "),
+    "stuck_at_001": ("upgrade", "upgrade:   001 -> 20251109220344  (applies 002, "),
+    "unversioned_head": ("adopt", "adopt:     unversioned_head -> 20251109220344  "
+                                  "(records head; changes no table)"),
+    "recorded_ahead_of_shape": ("repair", "repair:    001 (its tables; 20251109220344 is "
+                                          "recorded) -> 20251109220344  (records 001; then "
+                                          "applies 002, "),
+    "half_initialised": ("repair", "repair:    half_initialised -> 20251109220344  (drops "
+                                   "workspace_members, workspace_settings, workspaces; "
+                                   "records no revision; then applies 001, "),
+    "mixed": ("repair", "repair:    mixed -> 20251109220344  (records no revision; then "
+                        "applies 001, "),
+}
+
+
+@pytest.mark.parametrize("state", list(DRY_RUNS))
+def test_the_plan_and_the_result_say_where_the_change_really_starts(
+        tmp_path: Path, state: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = build_demo(tmp_path / "app_metadata.db", 3, state)
+    command, line = DRY_RUNS[state]
+    assert main([command, str(db), "--dry-run"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[1].startswith(line), shown[1]
+    assert main([command, str(db), "--yes", "--backup-dir", str(tmp_path / "bak")]) == 0
+    start = line.split(None, 1)[1].split(" -> ")[0]
+    assert f"{db}: {start} -> 20251109220344\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("slow", ["verification", "change"])
+def test_steps_are_reported_in_the_order_the_plan_lists_them(
+        tmp_path: Path, slow: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backup is verified on the other core while adopt records head; whichever ends
+    first, its outcome is reported where the change joins it: after the change's own
+    steps, before the result is verified and committed, as the plan lists it."""
+    from wsadmin.db.backup.create import CopiedBackup
+    from wsadmin.db.migrate import prepare
+    from wsadmin.db.migrate.preflight import plan
+
+    finish, adopt = CopiedBackup.finish, prepare.adopt
+
+    def slow_finish(self: CopiedBackup) -> object:
+        if slow == "verification":
+            time.sleep(0.5)
+        return finish(self)
+
+    def slow_adopt(conn: sqlite3.Connection) -> str:
+        if slow == "change":
+            time.sleep(0.5)
+        return adopt(conn)
+
+    monkeypatch.setattr(CopiedBackup, "finish", slow_finish)
+    monkeypatch.setattr(prepare, "adopt", slow_adopt)
+    db = build_demo(tmp_path / "app_metadata.db", 3, "unversioned_head")
+    labels = [s.label for s in plan(db, "adopt").steps]
+    assert main(["adopt", str(db), "--yes", "--backup-dir", str(tmp_path / "bak")]) == 0
+    reported = [line for line in capsys.readouterr().err.splitlines()
+                if line.startswith("  [ok] ")]
+    assert len(reported) == len(labels)
+    for line, label in zip(reported, labels, strict=True):
+        assert line.startswith(f"  [ok] {label}"), (line, label)
+    assert labels[-3:] == ["Record head: the schema is already the backend's",
+                           "Verify the backup (alongside the change)",
+                           "Verify the result before committing"]

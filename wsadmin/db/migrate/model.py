@@ -15,6 +15,7 @@ from wsadmin.db.common.errors import (
     WsadminError,
 )
 from wsadmin.db.common.text import printable
+from wsadmin.db.schema import chain
 
 DISK_FACTOR = 2
 
@@ -69,10 +70,28 @@ class Plan:
     journal_mode: str | None
     findings: list[Finding] = field(default_factory=list)
     state: str = ""
+    highest_present: str | None = None
+    """The highest revision whose tables are all there (chain.BASE: legacy); Status's."""
+    drops: list[str] = field(default_factory=list)
+    """The tables a repair drops (leftovers, a failed fresh install's empty tables)."""
 
     @property
     def can_run(self) -> bool:
         return not any(f.blocking for f in self.findings)
+
+    def does(self) -> str:
+        """What the run does, in a few words (the dry run's first line)."""
+        if self.action == "adopt" and self.to_revision:
+            return "records head; changes no table"
+        first = ""
+        if self.action == "repair":
+            drops = f"drops {', '.join(self.drops)}; " if self.drops else ""
+            present = (None if self.state == "half_initialised" else self.highest_present)
+            first = drops + ("records no revision" if point(present) == "legacy"
+                             else f"records {present}") + ("; then " if self.revisions else "")
+        verb = "undoes" if self.action == "downgrade" else "applies"
+        applies = f"{verb} {', '.join(self.revisions)}" if self.revisions else ""
+        return first + applies or "nothing to do"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,12 +102,11 @@ class Plan:
     def render(self) -> str:
         """Text for a terminal: every value that came from outside (paths, messages) goes
         through printable(), so a newline in a file name cannot start a fake line."""
+        start = start_words(self.state, self.from_revision, self.highest_present)
         lines = [f"database:  {printable(self.database)} ({self.size:,} bytes, journal mode "
                  f"{self.journal_mode or '-'})",
-                 f"{self.action}:   {self.from_revision or 'legacy'} -> "
-                 f"{self.to_revision or 'base'}"
-                 + (f"  (applies {', '.join(self.revisions)})" if self.revisions
-                    else "  (nothing to do)")]
+                 f"{self.action + ':':<11}{start} -> {self.to_revision or 'base'}  "
+                 f"({self.does()})"]
         if self.counts:
             lines.append("rows:      " + ", ".join(f"{printable(t)} {n:,}"
                                                    for t, n in self.counts.items()))
@@ -132,6 +150,22 @@ class PipelineResult:
         data["backup"] = self.backup.path if self.backup else None
         data["findings"] = [f.to_json() for f in self.findings]
         return data
+
+
+def point(revision: str | None) -> str:
+    """A revision as the operator reads it: `legacy` for none (chain.BASE)."""
+    return "legacy" if revision in (None, chain.BASE) else revision
+
+
+def start_words(state: str, recorded: str | None, highest_present: str | None) -> str:
+    """Where a change starts, the FROM of `FROM -> TO`: the recorded revision where the
+    tables agree with it, else the state (and where its tables really are). A missing or
+    empty `alembic_version` is not `legacy` unless the tables are legacy too."""
+    if state in ("legacy", "at_revision", "stuck_at_001", ""):
+        return point(recorded)
+    if state == "recorded_ahead_of_shape":
+        return f"{point(highest_present)} (its tables; {recorded} is recorded)"
+    return state + (f" ({recorded} recorded)" if recorded else "")
 
 
 # What each action is called once done, and the verb of its plan.

@@ -19,6 +19,7 @@ failure the file it created is removed again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -32,8 +33,20 @@ from wsadmin.db.common.errors import MigrationFailed, WsadminError, classify_sql
 from wsadmin.db.common.interrupts import InterruptLatch, held_interrupts
 from wsadmin.db.common.progress import CancelToken, ProgressCallback, Reporter, Step, StepState
 from wsadmin.db.migrate import prepare
-from wsadmin.db.migrate.model import DONE, PipelineFailed, PipelineNotRestored, PipelineResult
-from wsadmin.db.migrate.preflight import Preflight, audit_refusal, preflight, refusal_of
+from wsadmin.db.migrate.model import (
+    DONE,
+    PipelineFailed,
+    PipelineNotRestored,
+    PipelineResult,
+    start_words,
+)
+from wsadmin.db.migrate.preflight import (
+    VERIFY_ALONGSIDE,
+    Preflight,
+    audit_refusal,
+    preflight,
+    refusal_of,
+)
 from wsadmin.db.migrate.runner import run_alembic
 from wsadmin.db.migrate.verify_change import (
     allowed_losses,
@@ -90,6 +103,7 @@ class _Runner:
         self.conn: sqlite3.Connection | None = None
         self.copied: CopiedBackup | None = None
         self.verified: Future[BackupInfo] | None = None
+        self.verification_outcome: list[Step] = []
         self.backup: BackupInfo | None = None
         self.created = False            # init made the file: remove it on failure
         self.committed = False
@@ -147,23 +161,43 @@ class _Runner:
         self.copied = copied
         # The two cores: the copy is verified, hashed and named while the change runs;
         # the change waits for it before COMMIT. The copy is also the exact state
-        # before the change: its foreign-key problems are the baseline.
-        verified = self.verified = pool.submit(copied.finish)
+        # before the change: its foreign-key problems are the baseline. Its step is
+        # shown running at once, but its outcome only where the change joins it: the
+        # steps then read in the order the pipeline relies on them (`[ok] Verify the
+        # backup` before the result is verified and committed, never after an upgrade
+        # step that merely finished first on the other core).
+        checker = dataclasses.replace(copied, reporter=Reporter(self._verification_event))
+        verified = self.verified = pool.submit(checker.finish)
         self.fk_before = pool.submit(
             lambda: foreign_key_problems_of_file(Path(verified.result().path)))
 
     def _before(self) -> Snapshot:
         return self.copied.snapshot if self.copied is not None else _NOTHING
 
+    def _verification_event(self, step: Step) -> None:
+        """The backup's verification reports from the other core: running now, its
+        outcome held until _wait_for_backup joins it."""
+        if step.state is StepState.RUNNING:
+            self.reporter.emit(step.id, VERIFY_ALONGSIDE, step.state, step.detail,
+                               step.fraction)
+        else:
+            self.verification_outcome.append(step)
+
     def _wait_for_backup(self) -> None:
         """Before COMMIT: the backup is verified and has its final name, or the change
         is rolled back (a change never commits without a good backup)."""
         if self.verified is not None and self.backup is None:
             fk = self.fk_before
-            self.backup = self.verified.result()
+            try:
+                self.backup = self.verified.result()
+            finally:
+                # The future is done: its outcome event was appended before it returned.
+                while self.verification_outcome:
+                    outcome = self.verification_outcome.pop(0)
+                    self.reporter.emit(outcome.id, VERIFY_ALONGSIDE, outcome.state,
+                                       outcome.detail, refused=outcome.refused)
             if fk is not None:
                 fk.result()
-
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         """adopt's and repair's own steps, inside the change's transaction."""
@@ -184,9 +218,11 @@ class _Runner:
         run_as = "downgrade" if self.action == "downgrade" else "upgrade"
 
         def verify_then_hold() -> None:
-            # Still inside the change's transaction: verify before COMMIT.
-            self._post_verify(conn, before, losses)
+            # Still inside the change's transaction: join the backup's verification (the
+            # result's check needs its foreign-key baseline anyway), verify the result,
+            # then COMMIT.
             self._wait_for_backup()
+            self._post_verify(conn, before, losses)
             self.latch = self.held.enter_context(held_interrupts())
 
         if not self.pf.revisions:           # adopt: no revision runs
@@ -231,8 +267,10 @@ class _Runner:
     # Outcomes ---------------------------------------------------------
     def _succeeded(self) -> PipelineResult:
         after = inspect(self.path)
-        message = (f"{DONE[self.action]} {self.path}: {self.from_revision or 'legacy'} -> "
-                   f"{self.pf.goal or 'legacy'}")
+        st = self.status
+        start = (start_words(st.state.value, st.current_revision, st.highest_present)
+                 if st is not None else "missing")
+        message = f"{DONE[self.action]} {self.path}: {start} -> {self.pf.goal or 'legacy'}"
         if self.latch is not None and self.latch.interrupted:
             message += " (Ctrl-C came after the commit: the change is complete)"
         counts_before = dict(self.status.counts) if self.status else {}

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Final
 
 from wsadmin.db.backup.folders import default_backup_folder
 from wsadmin.db.backup.names import backup_path_for, check_names
@@ -36,6 +37,7 @@ from wsadmin.db.common.errors import (
 )
 from wsadmin.db.migrate.data_checks import data_refusals
 from wsadmin.db.migrate.model import DISK_FACTOR, Finding, Plan, PlannedStep
+from wsadmin.db.migrate.prepare import tables_repair_drops
 from wsadmin.db.migrate.runner import resolve_target
 from wsadmin.db.schema import chain
 from wsadmin.db.schema.states import State
@@ -240,20 +242,28 @@ _BEFORE = {"adopt": ("adopt", "Record head: the schema is already the backend's"
            "init": ("init", "Create the database file")}
 
 
+VERIFY_ALONGSIDE: Final = "Verify the backup (alongside the change)"
+"""The pipeline's backup verification runs on the second core while the change runs, and
+is joined before the result is verified and committed: it is listed, and its outcome
+reported, at the join."""
+
+
 def step_list(action: str, steps: list[str], status: Status | None) -> list[PlannedStep]:
-    """The steps a run reports, in order (the plan shows them before it starts)."""
+    """The steps a run reports, in the order their outcomes are reported (the plan shows
+    them before it starts)."""
     verb = "Undo" if action == "downgrade" else "Upgrade to"
     run = "downgrade" if action == "downgrade" else "upgrade"
     out = [PlannedStep("preflight", "Check the database can be changed safely")]
     if status is not None:
         out += [PlannedStep("lock", "Lock the database against other writers"),
-                PlannedStep("backup", "Back up the database"),
-                PlannedStep("verify", "Verify the backup")]
+                PlannedStep("backup", "Back up the database")]
     if action in _BEFORE and not (action == "init" and status is not None):
         out.append(PlannedStep(*_BEFORE[action]))
     if action == "repair" and status is not None and status.leftovers:
         out.append(PlannedStep("clean", "Drop the leftover tables of an interrupted migration"))
     out += [PlannedStep(f"{run}:{r}", f"{verb} {r}: {chain.revision(r).title}") for r in steps]
+    if status is not None:
+        out.append(PlannedStep("verify", VERIFY_ALONGSIDE))
     out.append(PlannedStep("post-verify", "Verify the result before committing"))
     return out
 
@@ -277,7 +287,8 @@ def plan(db: str | Path, action: str = "upgrade", target: str | None = "head", *
                 pf.revisions, step_list(action, pf.revisions, st) if changes else [],
                 backup, dict(st.counts) if st else {}, size, free,
                 st.journal_mode if st else None, pf.findings,
-                st.state.value if st else "missing")
+                st.state.value if st else "missing", st.highest_present if st else None,
+                tables_repair_drops(st) if st is not None and action == "repair" else [])
 
 
 def refuse(db: str | Path, p: Plan, force: bool = False) -> None:
