@@ -47,16 +47,18 @@ def test_status_offers_the_command_that_takes_it_to_head(
     shown = json.loads(capsys.readouterr().out)
     command = OFFERS[state]
     assert shown["offer"] == (command or "nothing")
+    for wrong in {"upgrade", "adopt", "repair", "init"} - {command or "upgrade"}:
+        raw = db.read_bytes()
+        assert main([wrong, str(db), "--yes"]) == 2
+        err = capsys.readouterr().err
+        # The hint is what `status` says to do: at head, nothing.
+        hint = f"(run `wsadmin {command} {db}`)" if command else "(nothing to do)"
+        assert err.count("\n") == 1 and err.endswith(f" {hint}\n"), err
+        assert db.read_bytes() == raw
     if command is None:
         assert shown["up_to_date"]
         return
     before = rows(db)
-    for wrong in {"upgrade", "adopt", "repair", "init"} - {command}:
-        raw = db.read_bytes()
-        assert main([wrong, str(db), "--yes"]) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and f"wsadmin {command}" in err, err
-        assert db.read_bytes() == raw
     assert main([command, str(db), "--yes", "--backup-dir", str(tmp_path / "bak")]) == 0, \
         capsys.readouterr().err
     after = inspect(db)

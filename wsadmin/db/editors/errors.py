@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 
 from wsadmin.db.common.errors import Refused
 from wsadmin.db.schema import chain
-from wsadmin.db.schema.states import Offer, State
+from wsadmin.db.schema.states import Offer, State, command_for
 
 if TYPE_CHECKING:
     from wsadmin.db.schema.status import Status
@@ -65,18 +65,14 @@ class Editability:
     the database to head; None when editable or when wsadmin cannot help."""
 
     def command(self, path: object = "DB") -> str | None:
-        return f"wsadmin {self.action} {path}" if self.action else None
-
-
-_ACTIONS: Final = {Offer.UPGRADE: "upgrade", Offer.ADOPT: "adopt", Offer.REPAIR: "repair",
-                   Offer.INIT: "init"}
+        return command_for(Offer(self.action), path) if self.action else None
 
 
 def editability(state: State, recorded: str | None, offer: Offer) -> Editability:
     """The editors write only at head: the backend's own shape, recorded as head."""
     if state is State.AT_REVISION and recorded == chain.HEAD_REVISION:
         return Editability(True, state.value, "", None)
-    action = _ACTIONS.get(offer)
+    action = offer.value if command_for(offer) else None
     if state is State.AT_REVISION:
         reason = (f"the database is at revision {recorded}, not head: the editors write "
                   "only the head schema the backend runs on")

@@ -40,7 +40,7 @@ from wsadmin.db.migrate.model import DISK_FACTOR, Finding, Plan, PlannedStep
 from wsadmin.db.migrate.prepare import tables_repair_drops
 from wsadmin.db.migrate.runner import resolve_target
 from wsadmin.db.schema import chain
-from wsadmin.db.schema.states import State
+from wsadmin.db.schema.states import State, command_for
 from wsadmin.db.schema.status import Status, inspect
 from wsadmin.db.sqlite.files import check_file, free_bytes, same_filesystem
 from wsadmin.db.sqlite.holders import check_open, scan_processes
@@ -50,8 +50,6 @@ ACTIONS = ("upgrade", "downgrade", "adopt", "repair", "init")
 REPAIRABLE = frozenset({State.RECORDED_AHEAD_OF_SHAPE, State.HALF_INITIALISED, State.MIXED,
                         State.HALF_UPGRADED})
 UPGRADABLE = frozenset({State.LEGACY, State.STUCK_AT_001, State.AT_REVISION})
-_COMMAND = {State.EMPTY: "init", State.UNVERSIONED_HEAD: "adopt",
-            **{s: "repair" for s in REPAIRABLE}, **{s: "upgrade" for s in UPGRADABLE}}
 
 
 @dataclass
@@ -116,10 +114,13 @@ def _refuse_state(status: Status, action: str) -> Finding | None:
     if action == "downgrade" and state is State.LEGACY:
         return Finding(WrongAction, f"{status.path} has no revision to downgrade from",
                        "it is already before revision 001")
-    right = _COMMAND.get(state)
-    return Finding(WrongAction, f"{status.path} is {state.value.replace('_', ' ')}: "
-                   f"{status.summary}",
-                   f"run `wsadmin {right} DB`" if right else "see `wsadmin status DB`")
+    right = command_for(status.offer, status.path)
+    # at_revision's summary says where it is ("Up to date: at revision ... (head).").
+    what = "" if state is State.AT_REVISION else f" is {state.value.replace('_', ' ')}"
+    return Finding(WrongAction, f"{status.path}{what}: {status.summary}",
+                   f"run `{right}`" if right else
+                   "nothing to do" if status.up_to_date else
+                   "see `wsadmin status DB`")
 
 
 def _steps(status: Status, action: str, target: str | None) -> tuple[list[str], str | None]:

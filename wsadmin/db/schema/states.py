@@ -73,6 +73,15 @@ class Offer(enum.StrEnum):
     REFUSE = "refuse"
 
 
+def command_for(offer: Offer, path: object = "DB") -> str | None:
+    """The command that takes a database with this offer to head (`wsadmin upgrade DB`),
+    None when there is none (at head: nothing to do; refused: wsadmin cannot help). Every
+    refusal that names what to run instead asks this, so all of them agree with `status`."""
+    if offer in (Offer.NOTHING, Offer.REFUSE):
+        return None
+    return f"wsadmin {offer.value} {path}"
+
+
 _OFFERS = {
     State.EMPTY: Offer.INIT,
     State.LEGACY: Offer.UPGRADE,
