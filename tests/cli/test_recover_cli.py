@@ -1,7 +1,9 @@
-"""A hot journal: read commands say so in one line; `wsadmin recover` rolls it back."""
+"""A hot journal: every command refuses it in the same line; `wsadmin recover` rolls it
+back."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 from tests.builders import dump
 from wsadmin.cli import main
+from wsadmin.db.backup.create import create_backup
 from wsadmin.db.schema.demo import build_demo
 
 KILLED_WRITER = """
@@ -23,23 +26,54 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+@pytest.fixture(scope="module")
+def committed_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A head database and a verified backup of it, in a folder of their own."""
+    folder = tmp_path_factory.mktemp("committed")
+    db = build_demo(folder / "app_metadata.db", users=300, state="head")
+    backup = create_backup(db, folder / "backups")
+    return db, Path(backup.path)
+
+
 @pytest.fixture
-def hot_db(tmp_path: Path) -> tuple[Path, dict[str, object]]:
-    db = build_demo(tmp_path / "app_metadata.db", users=300, state="head")
+def hot_db(tmp_path: Path, committed_db: tuple[Path, Path]) -> tuple[Path, dict[str, object]]:
+    db = tmp_path / "app_metadata.db"
+    shutil.copyfile(committed_db[0], db)
     committed = dump(db)
     subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=False)
     assert (tmp_path / "app_metadata.db-journal").stat().st_size > 0
     return db, committed
 
 
-def test_read_commands_name_the_hot_journal(hot_db: tuple[Path, dict[str, object]],
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+COMMANDS = {
+    "status": [], "check": [], "upgrade": ["--yes"], "upgrade --dry-run": ["--dry-run"],
+    "downgrade": ["--to", "001", "--yes"], "adopt": ["--yes"], "repair": ["--yes"],
+    "init": ["--yes"], "backup": [], "rollback": ["--yes"], "restore": ["BACKUP", "--yes"],
+    "fix": ["invalid_roles", "--yes"], "user list": [],
+    "user edit": ["id:1", "--email", "new@example.org", "--yes"], "workspace list": [],
+    "workspace edit": ["id:1", "--name", "Other", "--yes"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_refuses_a_hot_journal_with_one_sentence_and_touches_nothing(
+        hot_db: tuple[Path, dict[str, object]], committed_db: tuple[Path, Path],
+        command: str, capsys: pytest.CaptureFixture[str]) -> None:
     db, _ = hot_db
-    for command in (["status", str(db)], ["check", str(db)]):
-        assert main(command) == 2
-        err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1
-        assert "hot journal" in err[0] and "wsadmin recover" in err[0]
+    before = files(db.parent)
+    words = command.removesuffix(" --dry-run").split()
+    extra = [str(committed_db[1]) if a == "BACKUP" else a for a in COMMANDS[command]]
+    assert main([*words, str(db), *extra]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"wsadmin: error: {db} has a hot journal: a write to it was interrupted "
+                   f"and has not been rolled back yet (run `wsadmin recover {db}`: it keeps a "
+                   "copy of both files, then lets SQLite put back the last committed state)\n")
+    assert files(db.parent) == before       # no backup, no rollback of the journal
 
 
 def test_recover_rolls_back_and_keeps_the_raw_files(hot_db: tuple[Path, dict[str, object]],

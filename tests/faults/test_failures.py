@@ -146,7 +146,7 @@ def test_force_upgrades_despite_an_idle_holder(
     assert inspect(db).up_to_date
 
 
-def test_stale_hot_journal_is_rolled_back_before_the_upgrade(
+def test_stale_hot_journal_refuses_the_upgrade_until_recovered(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = legacy_db(tmp_path)
     before = dump(db)
@@ -156,13 +156,17 @@ def test_stale_hot_journal_is_rolled_back_before_the_upgrade(
                       "SELECT 'junk' || id, '{}', id FROM users\")")
     journal = db.with_name(db.name + "-journal")
     assert journal.exists() and journal.stat().st_size > 0
-    plan_code = main(["upgrade", str(db), "--dry-run"])
-    out = capsys.readouterr().out
-    assert plan_code == 0 and "left by a writer that died" in out
-    assert journal.exists()  # the dry run changed nothing
+    raw = db.read_bytes(), journal.read_bytes()
+    for argv in (["upgrade", str(db), "--dry-run"], ["upgrade", str(db), "--yes"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"run `wsadmin recover {db}`" in err, err
+        # Neither rolled back on the side nor backed up: recover keeps the raw files first.
+        assert (db.read_bytes(), journal.read_bytes()) == raw
+    assert not (tmp_path / "bak").exists()
+    assert main(["recover", str(db), "--yes"]) == 0
     code, err = upgrade(db, capsys)
     assert code == 0, err
-    assert "left by a writer that died" in err
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("SELECT COUNT(*) FROM users WHERE username LIKE '%-x'"

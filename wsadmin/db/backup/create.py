@@ -46,6 +46,7 @@ from wsadmin.db.common.errors import (
 )
 from wsadmin.db.common.progress import Cancelled, CancelToken, ProgressCallback, Reporter
 from wsadmin.db.sqlite.files import check_file, fsync_file, mode_no_wider_than
+from wsadmin.db.sqlite.journal import refuse_hot_journal
 
 # --- creating a backup ---------------------------------------------------------------------
 
@@ -154,6 +155,7 @@ def copy_backup(db: str | Path, folder: str | Path | None = None, *,
     src_path = Path(db)
     if connection is None:
         facts = check_file(src_path)
+        refuse_hot_journal(src_path)    # before any folder or file is made
         empty, size, wal = facts.empty, facts.size, facts.wal_mode
     else:
         # Never check the file itself while SQLite has it open here: closing a second

@@ -34,7 +34,7 @@ from wsadmin.db.sqlite.connect import connect_ro, connect_rw, translated_errors
 from wsadmin.db.sqlite.files import check_file
 from wsadmin.db.sqlite.holders import check_open
 from wsadmin.db.sqlite.integrity import copy_database, quick_check
-from wsadmin.db.sqlite.journal import has_hot_journal, recover_hot_journal
+from wsadmin.db.sqlite.journal import has_hot_journal, recover_hot_journal, refuse_hot_journal
 from wsadmin.db.sqlite.lock import hold_write_lock
 
 
@@ -89,6 +89,7 @@ def restore_backup(db: str | Path, backup: str | Path, *,
         raise
     except (CorruptDatabase, NotADatabase):
         pass                    # replacing a damaged file is what a restore is for
+    refuse_hot_journal(db_path)   # recover keeps the interrupted write's files first
     reporter = Reporter(progress)
     cancel = cancel or CancelToken()
     with reporter.step("check-backup", "Verify the backup to restore") as step:

@@ -120,8 +120,21 @@ class MigrationFailed(OperationFailed):
 
 
 class HotJournal(WsadminError):
+    """A writer died mid-transaction and left its `-journal`. Every command refuses the
+    file until `wsadmin recover` has kept a copy of both files and rolled it back: a
+    read-only connection may not roll it back, and a change must not do it unrecorded."""
+
     hint = ("run `wsadmin recover DB`: it keeps a copy of both files, then lets SQLite put "
             "back the last committed state")
+    refusal = True
+
+
+def hot_journal(path: object) -> HotJournal:
+    """The one sentence every command refuses a database with a hot journal with."""
+    return HotJournal(f"{path} has a hot journal: a write to it was interrupted and has not "
+                      "been rolled back yet",
+                      f"run `wsadmin recover {path}`: it keeps a copy of both files, then lets "
+                      "SQLite put back the last committed state")
 
 
 # Extended result code: a read-only connection met a hot journal it may not roll back.
@@ -171,8 +184,7 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
     if primary == sqlite3.SQLITE_FULL or "database or disk is full" in text:
         return DiskFull(f"the disk is full: could not {doing} {path}")
     if code == SQLITE_READONLY_ROLLBACK:
-        return HotJournal(f"{path} has a hot journal: a write to it was interrupted and "
-                          "SQLite has not rolled it back yet, which a read-only command cannot do")
+        return hot_journal(path)
     if primary == sqlite3.SQLITE_READONLY or "readonly" in text:
         return ReadOnlyDatabase(f"{path} is read-only: could not {doing} it")
     if primary == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:

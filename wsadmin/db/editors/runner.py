@@ -43,6 +43,7 @@ from wsadmin.db.schema.states import classify
 from wsadmin.db.sqlite.connect import connect_rw, read_without_side_files, translated_errors
 from wsadmin.db.sqlite.files import check_file
 from wsadmin.db.sqlite.holders import scan_processes
+from wsadmin.db.sqlite.journal import refuse_hot_journal
 from wsadmin.db.sqlite.lock import hold_write_lock
 
 BUSY_TIMEOUT: Final = 2.0
@@ -154,6 +155,7 @@ def run_edit(path: str | Path, action: str, edit: Callable[[sqlite3.Connection],
     intent records before anything runs (ids and names, never a secret: scrubbed anyway).
     """
     p = check_file(path).path
+    refuse_hot_journal(p)       # a write-capable open would roll it back unrecorded
     intent = audit.begin(action, p, **scrub(dict(audit_fields or {})))
     reporter = Reporter(progress)
     committed = False

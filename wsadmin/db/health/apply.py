@@ -31,6 +31,7 @@ from wsadmin.db.schema.states import State
 from wsadmin.db.sqlite.connect import connect_ro, translated_errors
 from wsadmin.db.sqlite.files import check_file
 from wsadmin.db.sqlite.introspect import table_names
+from wsadmin.db.sqlite.journal import refuse_hot_journal
 from wsadmin.db.sqlite.lock import hold_write_lock
 
 
@@ -180,6 +181,7 @@ def apply_fix(path: str | Path, check_id: str, fix_id: str | None = None,
     """
     p = Path(path)
     check_file(p)
+    refuse_hot_journal(p)       # a write-capable open would roll it back unrecorded
     fix = choose(check_id, fix_id)
     if fix.command is not None:
         raise Refused(f"the fix {check_id} / {fix.id} is the command `wsadmin {fix.command} "

@@ -9,16 +9,15 @@ refused with the command that does apply. Refused before any write as well:
 a revision we do not know, a foreign schema, less free disk than twice the
 database, an audit log that cannot be written, a read-only file, or another
 program holding the database (named where the OS allows; `force` overrides
-only that).
+only that). A hot journal raises HotJournal (`wsadmin recover` first), as in
+every other command.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -34,6 +33,7 @@ from wsadmin.db.common.errors import (
     UnknownRevision,
     WrongAction,
     WsadminError,
+    hot_journal,
 )
 from wsadmin.db.migrate.data_checks import data_refusals
 from wsadmin.db.migrate.model import DISK_FACTOR, Finding, Plan, PlannedStep
@@ -44,7 +44,7 @@ from wsadmin.db.schema.states import State, command_for
 from wsadmin.db.schema.status import Status, inspect
 from wsadmin.db.sqlite.files import check_file, free_bytes, same_filesystem
 from wsadmin.db.sqlite.holders import check_open, scan_processes
-from wsadmin.db.sqlite.journal import has_hot_journal, journal_path, recover_hot_journal
+from wsadmin.db.sqlite.journal import has_hot_journal
 
 ACTIONS = ("upgrade", "downgrade", "adopt", "repair", "init")
 REPAIRABLE = frozenset({State.RECORDED_AHEAD_OF_SHAPE, State.HALF_INITIALISED, State.MIXED,
@@ -61,7 +61,6 @@ class Preflight:
     revisions: list[str]
     goal: str | None
     findings: list[Finding] = field(default_factory=list)
-    hot_journal: bool = False
 
 
 @dataclass
@@ -82,19 +81,6 @@ def _examine(file: Path, action: str, target: str | None) -> _Examined:
     steps, goal = _steps(status, action, target)
     data = data_refusals(file, status, steps) if steps or action != "upgrade" else []
     return _Examined(status, None, steps, goal, data)
-
-
-def _examine_recovered_copy(path: Path, action: str, target: str | None) -> _Examined:
-    """_examine of the database as it will be once its stale journal is rolled back,
-    from a temporary copy of both files (the dry run changes nothing)."""
-    with tempfile.TemporaryDirectory(prefix="wsadmin-plan-") as tmp:
-        copy = Path(tmp) / path.name
-        shutil.copyfile(path, copy)
-        shutil.copyfile(journal_path(path), journal_path(copy))
-        recover_hot_journal(copy)
-        found = _examine(copy, action, target)
-    found.status = replace(found.status, path=str(path), size=path.stat().st_size)
-    return found
 
 
 def _refuse_state(status: Status, action: str) -> Finding | None:
@@ -160,29 +146,22 @@ def preflight(db: str | Path, action: str = "upgrade", target: str | None = "hea
                          _environment(path, None, backup_dir, dry_run))
     check_file(path)
     findings: list[Finding] = []
-    hot = has_hot_journal(path)
-    if hot:
+    if has_hot_journal(path):
         holders, _scanned, _ = scan_processes(path)
         if holders:
             findings.append(Finding(InUse, f"{path} is being written by "
                                     + ", ".join(h.describe() for h in holders),
                                     "stop the backend first"))
-            return Preflight(None, [], None, findings, hot)
-        findings.append(Finding(
-            None, f"{path.name}-journal was left by a writer that died; SQLite rolls its "
-            "unfinished change back " + ("before the backup" if dry_run else
-                                         "now (before the backup)")))
-        if not dry_run:
-            recover_hot_journal(path)
-            hot = False
-    found = _examine_recovered_copy(path, action, target) if hot else _examine(
-        path, action, target)
+            return Preflight(None, [], None, findings)
+        # Never rolled back on the side: `wsadmin recover` keeps the raw files first.
+        raise hot_journal(path)
+    found = _examine(path, action, target)
     if found.refusal is not None:
-        return Preflight(found.status, [], None, [*findings, found.refusal], hot)
+        return Preflight(found.status, [], None, [*findings, found.refusal])
     if found.revisions or action in ("adopt", "repair", "init"):
         findings += found.data
         findings += _environment(path, found.status, backup_dir, dry_run)
-    return Preflight(found.status, found.revisions, found.goal, findings, hot)
+    return Preflight(found.status, found.revisions, found.goal, findings)
 
 
 def _environment(path: Path, status: Status | None, backup_dir: str | Path | None,
@@ -216,7 +195,7 @@ def _environment(path: Path, status: Status | None, backup_dir: str | Path | Non
         findings.append(Finding(ReadOnlyDatabase, f"{which} is read-only",
                                 "check the permissions of the file and its folder"))
         return findings
-    if status is None or (dry_run and has_hot_journal(path)):
+    if status is None:
         return findings
     try:
         in_use = check_open(path)

@@ -3,9 +3,10 @@ rolls it back.
 
 A rollback-journal database whose writer was killed mid-transaction has a
 `-journal` file that SQLite rolls back on the next write-capable open. A
-read-only connection may not do that, so status and checks stop with
-HotJournal until it is recovered (wsadmin.db.backup.recover keeps a raw copy
-first).
+read-only connection may not do that, and a change must not do it on the side
+(the raw files would be gone before anyone kept them): every command stops with
+HotJournal (`refuse_hot_journal` before a write-capable open) until
+`wsadmin recover` has run (wsadmin.db.backup.recover keeps a raw copy first).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import struct
 import sys
 from pathlib import Path
 
+from wsadmin.db.common.errors import hot_journal
 from wsadmin.db.sqlite.connect import connect_rw, translated_errors
 
 
@@ -35,6 +37,14 @@ def has_hot_journal(db: str | Path) -> bool:
     except OSError:
         return False
     return not _reserved_lock_held(path)
+
+
+def refuse_hot_journal(db: str | Path) -> None:
+    """HotJournal (exit 2) when `db` has a hot journal: call it before the first
+    write-capable connection to `db` (which would roll the journal back silently), while
+    this process has no connection to `db` open (see _reserved_lock_held)."""
+    if has_hot_journal(db):
+        raise hot_journal(db)
 
 
 # SQLite's lock bytes sit at 1 GiB (PENDING_BYTE); RESERVED is the byte after it.
