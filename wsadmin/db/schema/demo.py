@@ -38,7 +38,7 @@ from wsadmin.db.schema.demo_data import (
 from wsadmin.db.schema.registration import hash_password
 from wsadmin.db.sqlite.connect import translated_errors
 
-__all__ = ["BENCH", "STATES", "Sizes", "build_demo"]
+__all__ = ["BENCH", "NO_USERS", "STATES", "Sizes", "build_demo", "users_in"]
 
 DEMO_PASSWORD: Final = "demo-password"
 """Every demo user's password (one bcrypt hash, computed once per build)."""
@@ -88,6 +88,10 @@ def _mixed(conn: sqlite3.Connection, sizes: Sizes) -> None:
     bt.run_create_all(conn)
 
 
+NO_USERS: Final = frozenset({"half_initialised"})
+"""States whose database has no users table (the backend's fresh install fails before
+creating it, and nothing else is written): a number of users cannot apply to them."""
+
 BUILDERS: Final[dict[str, Callable[[sqlite3.Connection, Sizes], None]]] = {
     "legacy": lambda conn, sizes: _legacy(conn, sizes),
     "001": _at("001"),
@@ -101,10 +105,27 @@ BUILDERS: Final[dict[str, Callable[[sqlite3.Connection, Sizes], None]]] = {
 STATES: Final = tuple(BUILDERS)
 
 
+def users_in(path: str | Path) -> tuple[int, int] | None:
+    """(users, active users) in a demo database; None when it has no users table."""
+    p = Path(path)
+    with translated_errors(p, "read"):
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+                            ).fetchone() is None:
+                return None
+            total, active = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(is_active = 1), 0) FROM users").fetchone()
+            return int(total), int(active)
+        finally:
+            conn.close()
+
+
 def build_demo(path: str | Path, users: int = 200, state: str = "legacy", *,
                sizes: Sizes | None = None, overwrite: bool = False) -> Path:
     """Create a demo database at `path` in `state` with `users` users and the bench
-    preset's proportions of everything else (`sizes` overrides all counts)."""
+    preset's proportions of everything else (`sizes` overrides all counts). States in
+    NO_USERS hold no rows whatever the counts (`users_in` says what a demo holds)."""
     if state not in BUILDERS:
         raise Refused(f"unknown demo state {state!r}", "choose one of: " + ", ".join(STATES))
     counts = sizes if sizes is not None else Sizes.for_users(users)
