@@ -245,6 +245,40 @@ def test_move_rows_and_workspace_rm(tmp_path: Path, capsys: Capture,
     assert findings(db) == {}
 
 
+def test_workspace_rm_preview_says_where_each_current_user_goes(
+        tmp_path: Path, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # bobs-workspace is current for bob (no other workspace), alice and carol (each a
+    # member of their own one too).
+    db = build(tmp_path, "INSERT INTO workspace_members (workspace_id, user_id, role, "
+               "invited_by, joined_at) VALUES (2, 1, 'viewer', 2, '2024-02-01 09:00:00'), "
+               "(2, 3, 'viewer', 2, '2024-02-01 09:00:00')",
+               "UPDATE users SET current_workspace_id = 2 WHERE id IN (1, 3)")
+    before = db.read_bytes()
+    cases = {
+        (): ["    2 to their oldest other workspace (a member there already)",
+             "    1 to the --rows-to workspace (not chosen yet): whoever is not a member there "
+             "joins it as viewer"],
+        ("--rows-to", "daves-workspace"): [
+            "    2 to their oldest other workspace (a member there already)",
+            "    1 to daves-workspace (--rows-to): 1 joins it as viewer, 0 are a member already"],
+        ("--rows-to", "daves-workspace", "--users-to", "carols-workspace"): [
+            "    3 to carols-workspace (--users-to): 2 join it as viewer, 1 is a member already"],
+    }
+    for extra, going in cases.items():
+        code, out, err = run(capsys, monkeypatch, "workspace", "rm", str(db), "bobs-workspace",
+                             "--dry-run", *extra)
+        assert (code, err) == (0, ""), err
+        lines = out.splitlines()
+        at = lines.index("  users whose current workspace it is: 3")
+        assert lines[at + 1:] == going
+        code, out, _ = run(capsys, monkeypatch, "workspace", "rm", str(db), "bobs-workspace",
+                           "--dry-run", "--json", *extra)
+        p = json.loads(out)["preview"]
+        assert p["users_to_own"] + p["users_to_destination"] == p["users_current"] == 3
+        assert p["users_joining"] == (None if not extra else 1 if len(extra) == 2 else 2)
+    assert db.read_bytes() == before
+
+
 def test_a_database_not_at_head_is_refused_with_the_fix(tmp_path: Path, capsys: Capture,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     db = health.build(tmp_path, "001")

@@ -293,9 +293,8 @@ def run_rm(args: argparse.Namespace) -> int:
         rows = ", ".join(f"{n:,} {t}" for t, n in p.rows.items()) or "no rows"
         lines = [f"deleting {p.slug} (id {p.workspace_id}) {p.name}:", f"  rows that move: {rows}",
                  f"  memberships deleted: {p.members:,}; settings deleted: {p.settings:,}",
-                 f"  users whose current workspace it is: {p.users_current:,} "
-                 f"({p.users_to_own:,} to another workspace of theirs, {p.users_joining:,} "
-                 "join their new one as viewer)"]
+                 f"  users whose current workspace it is: {p.users_current:,}",
+                 *_users_going(p, args)]
         lines.extend(f"  note: {n}" for n in p.notes)
         print(printable_lines("\n".join(lines)))
     if args.dry_run:
@@ -307,6 +306,27 @@ def run_rm(args: argparse.Namespace) -> int:
                  f"{args.workspace}?", "workspace.delete",
                  lambda c: delete_workspace(c, wid, rows_to, users_to),
                  {"workspace_id": wid, "rows_to": rows_to, "users_to": users_to}, backup=True)
+
+
+def _users_going(p: Any, args: argparse.Namespace) -> list[str]:
+    """Where each of the users whose current workspace it is goes: the lines sum to it."""
+    if not p.users_current:
+        return []
+    lines = []
+    if args.users_to is None:
+        lines.append(f"    {p.users_to_own:,} to their oldest other workspace (a member "
+                     "there already)")
+    where = (f"{args.users_to} (--users-to)" if args.users_to is not None else
+             f"{args.rows_to} (--rows-to)" if args.rows_to is not None else
+             "the --rows-to workspace (not chosen yet)")
+    going = f"    {p.users_to_destination:,} to {where}"
+    if p.users_to_destination and p.users_joining is None:
+        going += ": whoever is not a member there joins it as viewer"
+    elif p.users_to_destination:
+        members = p.users_to_destination - p.users_joining
+        going += (f": {p.users_joining:,} {'joins' if p.users_joining == 1 else 'join'} it as "
+                  f"viewer, {members:,} {'is' if members == 1 else 'are'} a member already")
+    return [*lines, going]
 
 
 def run_move(args: argparse.Namespace) -> int:

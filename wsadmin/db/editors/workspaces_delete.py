@@ -47,16 +47,23 @@ class WorkspaceDeletePreview:
     """Users whose current workspace this is."""
     users_to_own: int
     """Of those, how many go to another workspace of their own (`users_to` not given)."""
-    users_joining: int
-    """Users who become viewers of their new current workspace (not members yet)."""
+    users_joining: int | None
+    """Of the others (users_to_destination), how many are not members of `users_to` (else
+    `rows_to`) and join it as viewers; None while neither is chosen."""
     stale_permissions: int
     """Permissions on moved connections for users who are not members of `rows_to`."""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def users_to_destination(self) -> int:
+        """Users who go to `users_to` (else `rows_to`): users_current - users_to_own."""
+        return self.users_current - self.users_to_own
 
     def to_json(self) -> dict[str, Any]:
         return {"workspace_id": self.workspace_id, "slug": self.slug, "name": self.name,
                 "rows": dict(self.rows), "members": self.members, "settings": self.settings,
                 "users_current": self.users_current, "users_to_own": self.users_to_own,
+                "users_to_destination": self.users_to_destination,
                 "users_joining": self.users_joining,
                 "stale_permissions": self.stale_permissions, "notes": list(self.notes)}
 
@@ -87,7 +94,8 @@ def preview_workspace_delete(conn: sqlite3.Connection, workspace_id: int,
                              rows_to: int | None = None, users_to: int | None = None
                              ) -> WorkspaceDeletePreview:
     """Counts of what deleting the workspace touches (read-only). Without `rows_to` the
-    counts that depend on it (joining users, stale permissions) are 0."""
+    stale permissions are 0, and without `users_to` or `rows_to` who joins where is not
+    known yet (users_joining None)."""
     _check(conn, workspace_id, rows_to, users_to)
     slug, name = conn.execute("SELECT slug, name FROM workspaces WHERE id = ?",
                               (workspace_id,)).fetchone()
@@ -98,13 +106,16 @@ def preview_workspace_delete(conn: sqlite3.Connection, workspace_id: int,
     own = 0 if users_to is not None else _count(
         conn, f"SELECT COUNT(*) FROM users AS u WHERE u.current_workspace_id = ?1 AND "
         f"{_OTHER} IS NOT NULL", p)
-    joining = stale = 0
-    if rows_to is not None:
-        dest = _destination(users_to, rows_to)
+    joining: int | None = None
+    stale = 0
+    target = users_to if users_to is not None else rows_to
+    if target is not None:
+        dest = _destination(users_to, target)
         joining = _count(conn, f"SELECT COUNT(*) FROM users AS u WHERE u.current_workspace_id "
                          f"= ?1 AND NOT EXISTS (SELECT 1 FROM workspace_members AS j WHERE "
                          f"j.workspace_id = {dest} AND j.user_id = u.id)",
-                         (workspace_id, users_to or rows_to))
+                         (workspace_id, target))
+    if rows_to is not None:
         stale = _count(conn, "SELECT COUNT(*) FROM connection_permissions AS p JOIN connections "
                        "AS c ON c.id = p.connection_id WHERE c.workspace_id = ? AND NOT EXISTS "
                        "(SELECT 1 FROM workspace_members AS m WHERE m.workspace_id = ? AND "
