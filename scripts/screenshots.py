@@ -16,13 +16,15 @@ schema, and the plan that initialises a new database; on a head
 database broken by hand: the health panel's findings, its Fix dialog, the
 users and workspaces editors and a user's form; the user
 guide (F1); the error dialog for a file that is not a database. Settings,
-backups and the audit log go to a temporary WSADMIN_HOME, never the user's own.
+backups and the audit log go to a temporary WSADMIN_HOME, never the user's own;
+that temporary folder is removed at the end, also when the run fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -44,9 +46,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # The demo databases, backups, settings and audit log of one run: removed when it
+    # ends, failed or not (each run left 5-30 MB in the temporary folder).
     work = Path(tempfile.mkdtemp(prefix="wsadmin-shots-"))
+    saved = {k: os.environ.get(k) for k in ("WSADMIN_HOME", "WSADMIN_BACKUP_DIR")}
     os.environ["WSADMIN_HOME"] = str(work / "home")
     os.environ["WSADMIN_BACKUP_DIR"] = str(work / "backups")
+    try:
+        return render(args, work)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(work, ignore_errors=True)
+        if work.exists():
+            print(f"could not remove {work}: remove it by hand", file=sys.stderr)
+
+
+def render(args: argparse.Namespace, work: Path) -> int:
+    """Every screenshot into args.out, with the run's files in `work`."""
     args.out.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QEventLoop, QTimer
