@@ -130,9 +130,12 @@ class DecisionPage(QWizardPage):
         if d.diagnostics is not None:
             self.diagnostics.setPlainText(json.dumps(d.diagnostics, indent=2, default=str))
         self.rehearse_box.setVisible(not d.stops)
-        if resumed is not None and resumed.state.rehearsal is not None:
-            self.rehearse_box.setChecked(False)
-            self.rehearse_box.setEnabled(False)
+        # A rehearsal is for before the real database is touched: not again once it
+        # ran, and not once the change is done (it would rehearse nothing).
+        moot = resumed is not None and (resumed.state.rehearsal is not None or
+                                        resumed.state.steps["migrate"].status.settled)
+        self.rehearse_box.setChecked(not moot)
+        self.rehearse_box.setEnabled(not moot)
         self.completeChanged.emit()
 
     def _copy(self) -> None:
