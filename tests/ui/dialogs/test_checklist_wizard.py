@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import select
 import shutil
 import signal
@@ -14,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.fakes.backend_http import TOKEN, FakeBackend, running
@@ -119,7 +121,12 @@ def test_a_legacy_demo_end_to_end(window: MainWindow, qtbot: QtBot, tmp_path: Pa
     assert {k: statuses(wizard)[k] for k in AUTOMATIC} == dict.fromkeys(AUTOMATIC, Status.OK)
     run = wizard.final_page.run
     assert run is not None and run.outcome == "completed"
-    assert "every automatic step passed" in wizard.final_page.outcome.text()
+    assert ("every automatic step passed; 3 manual confirmation(s) not given"
+            in wizard.final_page.outcome.text())
+    # Escaped text is shown as text: a label holding entities must be rich text.
+    for label in wizard.findChildren(QLabel):
+        if re.search(r"&(#x?[0-9a-f]+|[a-z]+);", label.text()):
+            assert label.textFormat() is Qt.TextFormat.RichText, label.objectName()
 
     files = save_reports(wizard, tmp_path)
     text = files["md"].read_text()
@@ -229,6 +236,47 @@ def test_retry_runs_a_failed_step_again(window: MainWindow, qtbot: QtBot,
     assert wizard.checklist is not None
     assert wizard.checklist.state.steps["migrate"].attempts == 2
     assert statuses(wizard)["assignments"] is Status.OK       # the queue went on
+
+
+def test_a_failed_check_without_a_fix_to_apply_is_accepted_with_a_note(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """From ten users the demo plants a CSV upload whose chart is gone: after the upgrade
+    it is an isolation violation that no fix can move (it has no parent to follow). The
+    fix says so instead of offering to apply nothing; the operator goes on with a note."""
+    told: list[str] = []
+    monkeypatch.setattr(checklist_phase, "tell",
+                        lambda _p, title, text: told.append(f"{title}\n{text}"))
+    db = demo(tmp_path / "app_metadata.db", "legacy", users=10)
+    open_and_wait(window, qtbot, db)
+    wizard = open_wizard(window)
+    wizard.decision_page.rehearse_box.setChecked(False)
+    for page in (wizard.PRE, wizard.DEPLOY, wizard.POST):
+        assert forward(wizard, window, qtbot) == page
+    isolation = panels(wizard)["isolation"]
+    assert isolation.record.status is Status.FAILED
+    assert "isolation_violations (security): 1 found" in isolation.summary.text()
+    assert statuses(wizard)["workspace_flow"] is Status.PENDING     # the queue waits
+    assert not isolation.rollback_button.isHidden()
+    qtbot.mouseClick(isolation.fix_buttons[("isolation_violations", "follow_parent")], LEFT)
+    window.session.settle()
+    assert len(told) == 1 and "Nothing to apply" in told[0]
+    assert "nothing to change" in told[0]
+    assert isolation.record.status is Status.FAILED and "fixes" not in isolation.record.extra
+    assert not isolation.go_on_button.isEnabled()
+    isolation.go_on_note.setText("the upload's chart was deleted long ago; OPS-12 removes it")
+    qtbot.mouseClick(isolation.go_on_button, LEFT)
+    window.session.settle()
+    assert statuses(wizard)["isolation"] is Status.ACCEPTED
+    assert statuses(wizard)["workspace_flow"] is Status.OK
+    assert forward(wizard, window, qtbot) == wizard.FINAL
+    window.session.settle()
+    outcome = wizard.final_page.outcome.text()
+    assert "1 check(s) failed and were accepted with a note" in outcome
+    assert "every automatic step passed" not in outcome
+    text = save_reports(wizard, tmp_path)["md"].read_text()
+    assert "data): failed, accepted by the operator" in text
+    assert "Note: the upload's chart was deleted long ago; OPS-12 removes it" in text
 
 
 def test_the_backend_probe_and_the_log_scan(window: MainWindow, qtbot: QtBot,

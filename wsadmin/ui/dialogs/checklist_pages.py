@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,11 +40,13 @@ if TYPE_CHECKING:
 
 RED = "color: #c62828;"
 GREEN = "color: #2e7d32;"
+AMBER = "color: #b45f06;"
 
 
 def _label(text: str, name: str, parent: QWizardPage) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.RichText)     # escaped text shows as text
     label.setWordWrap(True)
     return label
 
@@ -202,7 +205,11 @@ class RehearsalPage(QWizardPage):
                                  "on a copy. The real database has not been touched yet.")
             self.outcome.setStyleSheet(GREEN)
         else:
-            where = f" at “{ops.steps_title(result.stopped_at)}”" if result.stopped_at else ""
+            # A failed check does not stop the rehearsal: name every step that failed.
+            failed = [r["title"] for r in result.results if r["status"] == "failed"]
+            where = (f" at “{ops.steps_title(result.stopped_at)}”" if result.stopped_at
+                     else ": " + ", ".join(f"“{t}” failed" for t in failed) if failed
+                     else "")
             self.outcome.setText(f"<b>The rehearsal did not pass{html.escape(where)}</b>. The "
                                  "real database has not been touched: abort, or go on "
                                  "knowing what will happen.")
@@ -251,16 +258,25 @@ class FinalPage(QWizardPage):
 
     def show_run(self, run: ops.RunState) -> None:
         self.run = run
-        failed = [r for r in run.steps.values() if r.status.value == "failed"]
+        def count(status: str) -> int:
+            return sum(1 for r in run.steps.values() if r.status.value == status)
+
+        failed, accepted = count("failed"), count("accepted")
+        unconfirmed = sum(1 for r in run.steps.values()
+                          if ops.STEP_BY_ID[r.id].manual and not r.confirmed)
         words = {"completed": "The checklist is complete", "aborted": "The checklist was "
                  "aborted", "rolled_back": "The deployment was rolled back"}.get(
             run.outcome, run.outcome)
-        tail = (f"; {len(failed)} step(s) failed" if failed else
-                "; every automatic step passed" if run.outcome == "completed" else "")
+        tail = (f"; {failed} step(s) failed" if failed else
+                f"; {accepted} check(s) failed and were accepted with a note" if accepted
+                else "; every automatic step passed" if run.outcome == "completed" else "")
+        if unconfirmed:
+            tail += f"; {unconfirmed} manual confirmation(s) not given"
         self.outcome.setText(f"<b>{html.escape(words)}</b>{html.escape(tail)}. "
                              f"Backup before the deployment: "
                              f"{html.escape(run.backup or 'none')}")
-        self.outcome.setStyleSheet(RED if failed or run.outcome != "completed" else GREEN)
+        self.outcome.setStyleSheet(RED if failed or run.outcome != "completed" else
+                                   AMBER if accepted else GREEN)
         self.report.setHtml(ops.report_html(run))
         for button in self.save_buttons.values():
             button.setEnabled(True)

@@ -33,6 +33,11 @@ def ask(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def tell(parent: QWidget, title: str, text: str) -> None:
+    """A message to read (tests replace this function)."""
+    QMessageBox.information(parent, title, text)
+
+
 class PhasePage(QWizardPage):
     def __init__(self, wizard: ChecklistWizard, phase: ops.Phase) -> None:
         super().__init__(wizard)
@@ -175,9 +180,13 @@ class PhasePage(QWizardPage):
         if self.w.busy or self.w.checklist is None:
             return
 
-        def previewed(text: str) -> None:
-            if ask(self, "Apply the fix?", text + "\n\nA verified backup is taken first. "
-                   "Apply it?"):
+        def previewed(found: ops.FixPreview) -> None:
+            if found.empty:     # e.g. a CSV upload whose chart is gone has no parent to follow
+                tell(self, "Nothing to apply", found.text + "\n\nIf what the check found "
+                     "is acceptable, say why and go on; otherwise fix it by hand.")
+                return
+            if ask(self, "Apply the fix?", found.text + "\n\nA verified backup is taken "
+                   "first. Apply it?"):
                 self._checklist_op(ops.apply_fix, step_id, check_id, fix_id,
                                    label=f"Fix {check_id}", changes=WRITES,
                                    then=lambda _r: self.w.after(lambda: self.run_step(
@@ -185,7 +194,7 @@ class PhasePage(QWizardPage):
 
         op = DbOp(ops.preview_fix, self.w.path, check_id, fix_id,
                   label=f"Preview the fix of {check_id}")
-        self.w.submit(op.success(lambda text: self.w.after(lambda: previewed(text)))
+        self.w.submit(op.success(lambda found: self.w.after(lambda: previewed(found)))
                       .failure(self.w.show_error))
 
     def probe_health(self, url: str) -> None:
