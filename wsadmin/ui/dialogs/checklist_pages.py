@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 RED = "color: #c62828;"
 GREEN = "color: #2e7d32;"
 AMBER = "color: #b45f06;"
+_GAP = " style='margin-top: 0; margin-bottom: 6px;'"    # paragraphs a little apart
 
 
 def _label(text: str, name: str, parent: QWizardPage) -> QLabel:
@@ -114,13 +115,13 @@ class DecisionPage(QWizardPage):
         self.start_over.setVisible(resumed is not None)
         colour = RED if d.stops else ""
         expected = ("" if d.expected_workspaces is None else
-                    f"<br><b>Workspaces expected afterwards:</b> {d.expected_workspaces} "
-                    f"({_rich(d.expected_why)})")
+                    f"<p{_GAP}><b>Workspaces expected afterwards:</b> "
+                    f"{d.expected_workspaces} ({_rich(d.expected_why)})</p>")
         self.verdict.setText(
-            f"<b>State:</b> {html.escape(d.state)} — {html.escape(d.summary)}<br>"
-            f"<span style='{colour}'><b>Path:</b> {html.escape(d.path_words)}.</span> "
-            f"{_rich(d.why)}<br><b>Following the runbook:</b> "
-            f"{_rich(d.runbook_says)}.{expected}")
+            f"<p{_GAP}><b>State:</b> {_rich(d.state)} — {_rich(d.summary)}</p>"
+            f"<p{_GAP}><span style='{colour}'><b>Path:</b> {_rich(d.path_words)}.</span> "
+            f"{_rich(d.why)}</p><p{_GAP}><b>Following the runbook:</b> "
+            f"{_rich(d.runbook_says)}.</p>{expected}")
         self.tree.setText("<pre>" + "\n".join(
             ("<b>→ " + html.escape(line) + "</b>") if i in d.branch else
             "  " + html.escape(line) for i, line in enumerate(ops.RUNBOOK_TREE)) + "</pre>")
@@ -211,7 +212,7 @@ class RehearsalPage(QWizardPage):
                      else ": " + ", ".join(f"“{t}” failed" for t in failed) if failed
                      else "")
             self.outcome.setText(f"<b>The rehearsal did not pass{html.escape(where)}</b>. The "
-                                 "real database has not been touched: abort, or go on "
+                                 "real database has not been touched: close the wizard, or go on "
                                  "knowing what will happen.")
             self.outcome.setStyleSheet(RED)
             self.go_on.show()
