@@ -38,6 +38,7 @@ from tests.unit.checklist.support import (
     counts,
     demo,
     inject_failure,
+    pdf_row_counts,
     sha256,
 )
 from wsadmin.db.checklist import state
@@ -436,6 +437,7 @@ def upgrades(db: Path) -> list[str]:
 def test_the_pdf_report_has_pages_to_look_at(window: MainWindow, qtbot: QtBot,
                                              tmp_path: Path) -> None:
     db = demo(tmp_path / "app_metadata.db", "stuck_at_001")
+    before = counts(db)
     open_and_wait(window, qtbot, db)
     wizard = open_wizard(window)
     wizard.decision_page.rehearse_box.setChecked(False)
@@ -453,3 +455,9 @@ def test_the_pdf_report_has_pages_to_look_at(window: MainWindow, qtbot: QtBot,
         dark = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
                    if image.pixelColor(x, y).lightness() < 128)
         assert dark > 50, f"{page.name} looks blank"
+    # Its counts are the database's, before (the backup's) and after.
+    rows = pdf_row_counts(pdf)
+    assert set(rows) == set(counts(db))
+    for table, n in counts(db).items():
+        assert rows[table][:2] == [f"{before[table]:,}" if table in before else "-",
+                                   f"{n:,}"], (table, rows[table])
