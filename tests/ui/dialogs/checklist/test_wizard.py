@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import select
-import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from tests.fakes.backend_http import TOKEN, FakeBackend, running
-from tests.ui.conftest import ShownError
-from tests.ui.dialogs.checklist_support import (
+from tests.ui.dialogs.checklist.support import (
+    AUTOMATIC,
     LEFT,
     forward,
     marks,
@@ -38,7 +30,6 @@ from tests.unit.checklist.support import (
     counts,
     demo,
     inject_failure,
-    pdf_row_counts,
     sha256,
 )
 from wsadmin.db.checklist import state
@@ -50,37 +41,6 @@ from wsadmin.ui.dialogs.checklist import ChecklistWizard
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.checklist import Status
 from wsadmin.ui.widgets.step_list import Mark
-
-ROOT = Path(__file__).resolve().parents[3]
-AUTOMATIC = ("backup", "revision", "orphans", "migrate", "workspace_count", "assignments",
-             "isolation", "workspace_flow")
-
-
-@pytest.fixture(autouse=True)
-def nothing_modal(shown_errors: list[ShownError], monkeypatch: pytest.MonkeyPatch
-                  ) -> Iterator[None]:
-    """A modal box (an error, a question) would wait for a click that never comes: error
-    dialogs are recorded instead and must not appear; a question no test answers fails."""
-
-    def unexpected(_parent: object, title: str, text: str) -> bool:
-        raise AssertionError(f"the wizard asked, unexpectedly: {title}: {text}")
-
-    monkeypatch.setattr(checklist_phase, "ask", unexpected)
-    yield
-    assert not shown_errors, [f"{e.title}: {e.text}" for e in shown_errors]
-
-
-@pytest.fixture
-def yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every question the wizard asks is answered yes; the questions are kept."""
-    asked: list[str] = []
-
-    def answer(_parent: object, title: str, text: str) -> bool:
-        asked.append(f"{title}\n{text}")
-        return True
-
-    monkeypatch.setattr(checklist_phase, "ask", answer)
-    return asked
 
 
 def test_a_legacy_demo_end_to_end(window: MainWindow, qtbot: QtBot, tmp_path: Path,
@@ -280,57 +240,6 @@ def test_a_failed_check_without_a_fix_to_apply_is_accepted_with_a_note(
     assert "Note: the upload's chart was deleted long ago; OPS-12 removes it" in text
 
 
-def test_the_backend_probe_and_the_log_scan(window: MainWindow, qtbot: QtBot,
-                                            tmp_path: Path) -> None:
-    db = demo(tmp_path / "app_metadata.db", "head")
-    log = tmp_path / "backend.log"
-    log.write_text('INFO: "GET /api/dashboards HTTP/1.1" 400 Bad Request\n'
-                   "ERROR: No workspace context available (Bearer abcdef0123456789)\n")
-    open_and_wait(window, qtbot, db)
-    wizard = open_wizard(window)
-    wizard.decision_page.rehearse_box.setChecked(False)
-    forward(wizard, window, qtbot)
-    forward(wizard, window, qtbot)
-    deploy = wizard.phase_pages[panels(wizard)["login"].step.phase]
-    box = deploy.probe
-    assert box is not None
-    with running(FakeBackend("healthy", dashboards=5)) as fake:
-        box.url.setText(fake.url)
-        qtbot.mouseClick(box.health_button, LEFT)
-        window.session.settle()
-        assert box.health_result.text().startswith("healthy: 0 user(s) without a workspace")
-        box.username.setText("tester")
-        box.password.setText("right-password")
-        qtbot.mouseClick(box.login_button, LEFT)
-        window.session.settle()
-        assert box.password.text() == ""
-        assert "worked" in box.login_result.text() and "5 dashboard(s)" in box.login_result.text()
-    panel = panels(wizard)["login"]
-    assert panel.confirm_box is not None
-    panel.note.setText("dashboard 3 opened")
-    panel.confirm_box.setChecked(True)
-    window.session.settle()
-    forward(wizard, window, qtbot)
-    logs = wizard.phase_pages[panels(wizard)["logs"].step.phase].logs
-    assert logs is not None
-    logs.path.setText(str(log))
-    qtbot.mouseClick(logs.scan_button, LEFT)
-    window.session.settle()
-    assert "2 line(s) of the last 2" in logs.result.text()
-    assert "abcdef0123456789" not in logs.result.text()
-    walk_to_report(wizard, window, qtbot)
-    saved = state.state_path(db).read_text()
-    assert "right-password" not in saved and "tester" not in saved and TOKEN not in saved
-    assert "abcdef0123456789" not in saved
-    record = json.loads(saved)
-    login = next(s for s in record["steps"] if s["id"] == "login")
-    assert (login["status"], login["note"]) == ("confirmed", "dashboard 3 opened")
-    assert login["extra"]["login"]["dashboards_count"] == 5
-    report = save_reports(wizard, tmp_path)["md"].read_text()
-    assert "Test login and dashboard access: confirmed" in report
-    assert "GET /api/dashboards | HTTP 200" in report
-
-
 def test_an_unknown_revision_stops_at_the_decision(window: MainWindow, qtbot: QtBot,
                                                    tmp_path: Path) -> None:
     """A database wsadmin must not change opens in the window (a foreign one does not:
@@ -355,109 +264,3 @@ def test_an_unknown_revision_stops_at_the_decision(window: MainWindow, qtbot: Qt
     assert not wizard.button(wizard.WizardButton.NextButton).isEnabled()
     assert state.load(db) is None                   # nothing was started or written
     assert sha256(db) == digest
-
-
-def test_resume_after_the_process_is_killed_between_steps(window: MainWindow, qtbot: QtBot,
-                                                          tmp_path: Path) -> None:
-    """A real process runs the pre-deployment steps and the upgrade, and is killed with
-    SIGKILL after the upgrade's result is saved. Reopening the database offers to resume;
-    the new wizard goes on at the next step and never runs the upgrade again."""
-    db = demo(tmp_path / "app_metadata.db", "legacy")
-    done = ("backup", "revision", "orphans", "migrate")
-    driver = subprocess.Popen(
-        [sys.executable, "-m", "tests.ui.dialogs.checklist_driver", str(db), *done],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    try:
-        lines = read_until(driver, "saved ", timeout=90)
-    finally:
-        driver.send_signal(signal.SIGKILL)
-        driver.communicate(timeout=30)
-    assert driver.returncode == -signal.SIGKILL
-    assert lines[:4] == [f"{step} ok" for step in done], lines
-    saved = json.loads(state.state_path(db).read_text())
-    assert saved["outcome"] == "in_progress"
-    assert [s["status"] for s in saved["steps"]][:5] == ["ok"] * 4 + ["pending"]
-    assert inspect(db).up_to_date
-    assert upgrades(db) == ["started", "ok"]
-
-    open_and_wait(window, qtbot, db)
-    qtbot.waitUntil(lambda: window.resume_offer.box is not None, timeout=5000)
-    offer = window.resume_offer.box
-    assert offer is not None
-    assert "4 of 10 steps done" in offer.text()
-    assert "next: “Verify workspace count matches expectations”" in offer.text()
-    resume = offer.findChild(QPushButton, "resumeButton")
-    assert resume is not None
-    qtbot.mouseClick(resume, LEFT)
-    wizard = window.last_dialog
-    assert isinstance(wizard, ChecklistWizard)
-    window.session.settle()
-    page = wizard.decision_page
-    assert page.banner.isVisible() and "4 of 10 steps done" in page.banner.text()
-    assert not page.rehearse_box.isChecked()        # the database was changed already
-    assert forward(wizard, window, qtbot) == wizard.DEPLOY
-    migrate = panels(wizard)["migrate"]
-    assert migrate.icon.mark is Mark.DONE and migrate.record.attempts == 1
-    assert statuses(wizard)["workspace_count"] is Status.OK
-    assert panels(wizard)["workspace_count"].summary.text() == "Ok: expected 1, actual 1"
-    walk_to_report(wizard, window, qtbot)
-    assert {k: statuses(wizard)[k] for k in AUTOMATIC} == dict.fromkeys(AUTOMATIC, Status.OK)
-    assert upgrades(db) == ["started", "ok"]        # the upgrade ran once, in the killed run
-    run = wizard.final_page.run
-    assert run is not None and run.outcome == "completed" and run.id == saved["id"]
-    assert run.before["revision"] is None and run.after is not None
-    assert run.after["revision"] == chain.HEAD_REVISION
-    assert state.unfinished(db) is None
-
-
-def read_until(process: subprocess.Popen[str], prefix: str, timeout: float) -> list[str]:
-    """The lines `process` prints until one starts with `prefix` (fails on a timeout or
-    an early exit, with what it wrote to stderr)."""
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    while not lines or not lines[-1].startswith(prefix):
-        left = deadline - time.monotonic()
-        ready, _w, _x = select.select([process.stdout], [], [], max(left, 0))
-        line = process.stdout.readline() if ready else ""
-        if not line:
-            process.kill()
-            _out, err = process.communicate(timeout=30)
-            pytest.fail(f"the driver stopped or hung after {lines}: {err[-2000:]}")
-        lines.append(line.strip())
-    return lines
-
-
-def upgrades(db: Path) -> list[str]:
-    return [str(e["outcome"]) for e in audit.entries(db) if e["action"] == "upgrade"]
-
-
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
-def test_the_pdf_report_has_pages_to_look_at(window: MainWindow, qtbot: QtBot,
-                                             tmp_path: Path) -> None:
-    db = demo(tmp_path / "app_metadata.db", "stuck_at_001")
-    before = counts(db)
-    open_and_wait(window, qtbot, db)
-    wizard = open_wizard(window)
-    wizard.decision_page.rehearse_box.setChecked(False)
-    forward(wizard, window, qtbot)
-    walk_to_report(wizard, window, qtbot)
-    pdf = wizard.final_page.save_report(str(tmp_path / "report.pdf"))
-    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")],
-                   check=True, timeout=120)
-    pages = sorted(tmp_path.glob("page-*.png"))
-    assert len(pages) >= 3
-    from PySide6.QtGui import QImage
-
-    for page in pages:
-        image = QImage(str(page))
-        dark = sum(1 for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)
-                   if image.pixelColor(x, y).lightness() < 128)
-        assert dark > 50, f"{page.name} looks blank"
-    # Its counts are the database's, before (the backup's) and after.
-    rows = pdf_row_counts(pdf)
-    assert set(rows) == set(counts(db))
-    for table, n in counts(db).items():
-        assert rows[table][:2] == [f"{before[table]:,}" if table in before else "-",
-                                   f"{n:,}"], (table, rows[table])

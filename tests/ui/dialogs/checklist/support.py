@@ -1,4 +1,4 @@
-"""Driving the checklist wizard in GUI tests (and the screenshot script)."""
+"""Driving the checklist wizard in GUI tests (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from wsadmin.ui.ops.checklist import Status
 from wsadmin.ui.widgets.step_list import Mark
 
 LEFT = Qt.MouseButton.LeftButton
+AUTOMATIC = ("backup", "revision", "orphans", "migrate", "workspace_count", "assignments",
+             "isolation", "workspace_flow")
 FORWARD = (QWizard.WizardButton.NextButton, QWizard.WizardButton.CommitButton,
            QWizard.WizardButton.FinishButton)
 

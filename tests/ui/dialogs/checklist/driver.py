@@ -1,6 +1,6 @@
 """A process that runs some checklist steps, then waits to be killed.
 
-    python -m tests.ui.dialogs.checklist_driver DB STEP [STEP ...]
+    python -m tests.ui.dialogs.checklist.driver DB STEP [STEP ...]
 
 It starts (or resumes) the checklist of DB with the core the wizard uses, runs
 the named steps, prints `saved <state file>` once the last step's result is on
