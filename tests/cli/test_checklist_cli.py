@@ -158,3 +158,16 @@ def test_the_pdf_report_renders_with_the_databases_counts(tmp_path: Path) -> Non
     for table, n in after.items():
         then = f"{before[table]:,}" if table in before else "-"
         assert rows[table][:2] == [then, f"{n:,}"], (table, rows[table])
+
+
+def test_a_change_not_put_back_exits_4_as_upgrade_does(tmp_path: Path) -> None:
+    """The exit code follows the change's outcome: a failed change that the pipeline
+    could not restore is 4, never the 1 of a change that left the database as it was."""
+    from wsadmin.cli.checklist import exit_code
+
+    run = Checklist.start(demo(tmp_path / "app_metadata.db", "legacy"), persist=False).state
+    assert exit_code(run, failed=False) == 0
+    run.steps["migrate"].data["outcome"] = "failed-unchanged"
+    assert exit_code(run, failed=True) == 1
+    run.steps["migrate"].data["outcome"] = "failed-not-restored"
+    assert exit_code(run, failed=True) == 4
