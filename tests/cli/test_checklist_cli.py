@@ -109,7 +109,7 @@ def test_a_failed_change_exits_1_with_the_database_as_it_was(
     assert "Verify workspace count" not in err      # nothing runs after a failed change
     assert content(db) == before
     text = report.read_text()
-    assert "### Run migrations: FAILED" in text and "aborted by the operator" in text
+    assert "### Run migrations: FAILED" in text and "| Outcome | aborted before the end |" in text
 
 
 def test_without_a_terminal_a_change_needs_yes(tmp_path: Path,

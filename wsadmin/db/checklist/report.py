@@ -22,7 +22,7 @@ from wsadmin.db.checklist.model import Phase, Status
 from wsadmin.db.checklist.state import RunState
 
 OUTCOMES = {"in_progress": "in progress (not finished)", "completed": "completed",
-            "aborted": "aborted by the operator", "rolled_back": "rolled back",
+            "aborted": "aborted before the end", "rolled_back": "rolled back",
             "abandoned": "abandoned (not resumed)"}
 
 
