@@ -9,9 +9,10 @@ added by other modules are included); the log dock; the Overview at the
 window's smallest size (900x600); the upgrade's plan, its result, and the
 Backups view right after it; the Rollback dialog with a damaged backup
 present; then the states the backend's own tooling leaves (SCHEMA.md
-"States"): the Migrations view of a database stuck at 001, the Overview of an
-unversioned head with its Adopt offer, the Repair plan of a revision recorded
-ahead of its schema, and the plan that initialises a new database; on a head
+"States"): the Migrations view of a database stuck at 001 and its upgrade
+(plan and result: the user guide's walkthrough), the Overview of an unversioned
+head with its Adopt offer, the Repair plan of a revision recorded ahead of its
+schema, and the plan that initialises a new database; on a head
 database broken by hand: the health panel's findings, its Fix dialog, the
 users and workspaces editors and a user's form; the user
 guide (F1); the error dialog for a file that is not a database; the deployment
@@ -156,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     window.show_view("migrations")
     settle(window)
     save(window, "migrations-stuck-at-001")
+    upgrade = window.open_change("upgrade")     # the guide's walkthrough: this database
+    settle(window)
+    save(upgrade, "upgrade-stuck-at-001-plan")
+    upgrade.confirm_button.click()  # type: ignore[attr-defined]
+    settle(window)
+    save(upgrade, "upgrade-stuck-at-001-result")
+    upgrade.close()
 
     window.open_database(str(demo("unversioned_head")))
     settle(window, 400)

@@ -52,6 +52,21 @@ def _every_command(tmp: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
     printed += _run(capsys, "restore", str(head), str(made[0]), "--yes", "--json",
                     "--safety-dir", bak)
     printed += _run(capsys, "recover", str(head), "--yes")
+    for mode in ((), ("--json",)):
+        printed += _run(capsys, "user", "list", str(head), *mode)
+        printed += _run(capsys, "workspace", "list", str(head), *mode)
+        printed += _run(capsys, "workspace", "members", str(head), "alices-workspace", *mode)
+        for name in ("alice", "bob", "carol", "dave"):
+            printed += _run(capsys, "user", "show", str(head), name, *mode)
+        for ws in range(1, 5):
+            printed += _run(capsys, "workspace", "show", str(head), f"id:{ws}", *mode)
+    (tmp / "reports").mkdir()
+    for suffix in ("md", "html"):
+        fresh = build(tmp, chain.BASE)
+        report = tmp / "reports" / f"checklist.{suffix}"
+        printed += _run(capsys, "checklist", str(fresh), "--report", str(report), "--yes",
+                        "--backup-dir", bak)
+        printed.append(report.read_text(encoding="utf-8"))
     return printed
 
 

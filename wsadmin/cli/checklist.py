@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.report)
     if out.suffix.lower() not in REPORT_KINDS:
         raise Refused(f"{out}: a report is .md, .html or .pdf", "name the file accordingly")
+    _check_destination(out)
     if args.new:
         state.abandon(args.db)
     checklist = None if args.new else Checklist.resume(args.db, backup_dir=args.backup_dir)
@@ -118,6 +119,19 @@ def exit_code(run: state.RunState, failed: bool) -> int:
     if run.steps["migrate"].data.get("outcome") == "failed-not-restored":
         return NotRestored.exit_code
     return 1 if failed else 0
+
+
+def _check_destination(out: Path) -> None:
+    """Refuse before any step runs (a migration among them) if the report cannot be
+    written where asked: finding out after the upgrade would lose the run's record."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise Refused(f"{out} is a folder", "name a report file: .md, .html or .pdf")
+    if not folder.is_dir():
+        raise Refused(f"the folder {folder} does not exist",
+                      "create it, or write the report elsewhere")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Refused(f"cannot write in {folder}", "write the report elsewhere")
 
 
 def _rehearse(checklist: Checklist, args: argparse.Namespace) -> int:

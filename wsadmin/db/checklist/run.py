@@ -21,7 +21,6 @@ from wsadmin.db.checklist import findings, state, steps
 from wsadmin.db.checklist.decision import Decision, decide
 from wsadmin.db.checklist.logs import LogScan
 from wsadmin.db.checklist.model import Status, StepRecord, StepResult, now
-from wsadmin.db.checklist.scratch import sqlite_copy
 from wsadmin.db.checklist.state import RunState
 from wsadmin.db.common import audit
 from wsadmin.db.common.errors import ForeignDatabase, Refused, WsadminError
@@ -35,6 +34,7 @@ from wsadmin.db.common.progress import (
 from wsadmin.db.health.apply import apply_fix
 from wsadmin.db.migrate import rollback as rollback_service
 from wsadmin.db.schema.status import MISSING, inspect
+from wsadmin.db.sqlite.integrity import copy_to_scratch
 
 
 @dataclass
@@ -289,7 +289,7 @@ def rehearse(db: str | Path, *, progress: ProgressCallback | None = None,
     with tempfile.TemporaryDirectory(prefix="wsadmin-checklist-rehearsal-") as tmp:
         copy = Path(tmp) / path.name
         if path.exists() and path.stat().st_size:
-            sqlite_copy(path, copy)
+            copy_to_scratch(path, copy)
         elif path.exists():
             copy.touch()
         run = Checklist.start(copy, persist=False, backup_dir=Path(tmp) / "backups")

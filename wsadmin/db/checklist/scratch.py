@@ -28,8 +28,8 @@ from wsadmin.db.schema.registration import (
     timestamp,
     valid_slug,
 )
-from wsadmin.db.sqlite.connect import connect_ro, connect_rw
-from wsadmin.db.sqlite.integrity import copy_database
+from wsadmin.db.sqlite.connect import connect_rw
+from wsadmin.db.sqlite.integrity import copy_to_scratch
 
 ROLES: Final = ("admin", "editor", "viewer")
 CHECKS: Final = ("duplicate_slugs", "invalid_slugs", "workspaces_without_admin",
@@ -68,20 +68,6 @@ class FlowResult:
         return {"ok": self.ok, "did": self.did, "problems": self.problems,
                 "checks": {c: [findings.problems(self.checks_before.get(c)),
                                findings.problems(self.checks_after.get(c))] for c in CHECKS}}
-
-
-def sqlite_copy(src: Path, dst: Path) -> None:
-    """Copy a database through SQLite's backup API (a live file is never copied raw)."""
-    source = connect_ro(src, timeout=30.0)
-    try:
-        target = sqlite3.connect(dst, isolation_level=None)
-        try:
-            copy_database(source, target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
-    finally:
-        source.close()
 
 
 def _free_name(conn: sqlite3.Connection, stem: str) -> str:
@@ -147,7 +133,7 @@ def workspace_flow(db: str | Path, *, workdir: str | Path | None = None) -> Flow
     result = FlowResult(False)
     with tempfile.TemporaryDirectory(prefix="wsadmin-scratch-", dir=workdir) as tmp:
         copy = Path(tmp) / "scratch.db"
-        sqlite_copy(Path(db), copy)
+        copy_to_scratch(Path(db), copy)
         result.did.append("copied the database to a scratch file (SQLite's backup API)")
         result.checks_before = findings.check(copy, CHECKS)
         conn = connect_rw(copy)

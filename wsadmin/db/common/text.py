@@ -62,3 +62,13 @@ def json_safe(dumped: str) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """`1 row`, `2 rows`, `1,000 rows`: a count with its noun in the right number."""
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def stored_text(value: object) -> str:
+    """A stored value as text, whatever SQLite holds in the column (NULL, BLOB, a number):
+    the backend never enforces column types, so a username may come back as bytes."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
+from wsadmin.db.common.text import stored_text
 from wsadmin.db.editors.errors import FieldError
 
 ROLES: Final = ("admin", "editor", "viewer")
@@ -23,13 +24,8 @@ ACTIVE_ADMIN: Final = ("m.role = 'admin' AND EXISTS (SELECT 1 FROM users AS au W
 """A membership `m` that lets someone run its workspace (SCHEMA.md workspaces_without_admin)."""
 
 
-def text(value: object) -> str:
-    """A stored value as text, whatever SQLite holds (NULL, BLOB, a number)."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
+text = stored_text
+"""A stored value as text (the one rule: wsadmin.db.common.text.stored_text)."""
 
 
 def opt_text(value: object) -> str | None:

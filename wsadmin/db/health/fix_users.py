@@ -6,10 +6,11 @@ import sqlite3
 from typing import Final
 
 from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.text import stored_text
 from wsadmin.db.health.checks_users import not_a_timestamp
 from wsadmin.db.health.fix_plan import Params, Plan, PlanFunc, Planner, scalar
 from wsadmin.db.health.model import Facts
-from wsadmin.db.health.slugs import Slugs, text_of
+from wsadmin.db.health.slugs import Slugs
 
 USERS_WITHOUT: Final = "u.current_workspace_id IS NULL"
 USERS_DANGLING: Final = ("u.current_workspace_id IS NOT NULL AND NOT EXISTS "
@@ -38,7 +39,7 @@ def to_personal(where: str) -> PlanFunc:
         rows = []
         for uid, username in conn.execute(
                 f"SELECT u.id, u.username FROM users AS u WHERE {where} ORDER BY u.id"):
-            name = f"{text_of(username)}'s Workspace"
+            name = f"{stored_text(username)}'s Workspace"
             rows.append((name, slugs.choose(name), uid, p.now, p.now))
         p.insert_rows("workspaces", rows)
         p.insert("workspace_members", "SELECT id, created_by, 'admin', created_by, ? "

@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any, Final
 
 from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.text import stored_text
 from wsadmin.db.health.checks_users import not_a_timestamp
 from wsadmin.db.health.checks_workspaces import (
     ACTIVE_ADMIN,
@@ -19,7 +20,7 @@ from wsadmin.db.health.checks_workspaces import (
 from wsadmin.db.health.fix_plan import Params, Plan, Planner, scalar
 from wsadmin.db.health.fix_users import slug_cap
 from wsadmin.db.health.model import Facts
-from wsadmin.db.health.slugs import Slugs, text_of
+from wsadmin.db.health.slugs import Slugs
 
 WITHOUT_ADMIN: Final = f"FROM workspaces AS w WHERE NOT {ACTIVE_ADMIN}"
 CREATOR_MISSING: Final = ("FROM workspaces AS w WHERE w.created_by IS NULL OR NOT EXISTS "
@@ -52,7 +53,7 @@ def _rename(p: Planner, rows: list[tuple[Any, Any, Any]], keep_first_of_each: bo
             previous = group
             continue
         slugs.release(slug)
-        source = text_of(slug) if text_of(slug).strip(" -") else f"workspace {wid}"
+        source = stored_text(slug) if stored_text(slug).strip(" -") else f"workspace {wid}"
         renames.append((wid, slugs.choose(source)))
     p.set_values("workspaces", "slug", renames)
 

@@ -12,21 +12,13 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
+from wsadmin.db.common.text import stored_text
 from wsadmin.db.schema.registration import slugify
-
-
-def text_of(value: object) -> str:
-    """A username or slug as text, whatever SQLite stored (BLOB, number, NULL)."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return str(value)
 
 
 def key(slug: object) -> str:
     """What duplicate_slugs compares: lower(trim(slug)) (SQLite's ASCII lower and trim)."""
-    text = text_of(slug).strip(" ")
+    text = stored_text(slug).strip(" ")
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 

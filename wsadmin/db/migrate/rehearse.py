@@ -19,7 +19,7 @@ from wsadmin.db.common.text import printable
 from wsadmin.db.migrate.preflight import preflight, refusal_of
 from wsadmin.db.migrate.runner import run_alembic
 from wsadmin.db.sqlite.integrity import (
-    copy_database,
+    copy_to_scratch,
 )
 from wsadmin.db.sqlite.introspect import quote_ident, table_names
 
@@ -82,7 +82,7 @@ def rehearse(db: str | Path, target: str | None = "head",
     with tempfile.TemporaryDirectory(prefix="wsadmin-rehearse-", dir=workdir) as tmp:
         copies = {name: Path(tmp) / f"{name}.db" for name in ("start", "up", "down", "up2")}
         with reporter.step("copy", "Copy the database to a temporary folder"):
-            _sqlite_copy(path, copies["start"])
+            copy_to_scratch(path, copies["start"])
         work = copies["up"]
         shutil.copyfile(copies["start"], work)
         start = status.current_revision
@@ -103,21 +103,6 @@ def rehearse(db: str | Path, target: str | None = "head",
                    ("re-upgraded", "up2"))}
     return Rehearsal(str(path), start, list(pf.revisions), not (diffs or d2), diffs + d2,
                      sorted(set(ignored + i2)), counts)
-
-
-def _sqlite_copy(src_path: Path, dst_path: Path) -> None:
-    from wsadmin.db.sqlite.connect import connect_ro
-
-    src = connect_ro(src_path, timeout=30.0)
-    try:
-        dst = sqlite3.connect(dst_path, isolation_level=None)
-        try:
-            copy_database(src, dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 def _counts(path: Path) -> dict[str, int]:

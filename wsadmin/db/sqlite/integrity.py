@@ -46,3 +46,19 @@ def copy_database(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
     so a stale or live -wal is never bypassed (rule 4).
     """
     src.backup(dst, pages=-1)
+
+
+def copy_to_scratch(src_path: Path, dst_path: Path) -> None:
+    """A scratch copy of a database (rehearsals, the checklist's trial runs) through the
+    backup API, never a raw file copy of a live database, in rollback-journal mode so the
+    copy is one self-contained file."""
+    src = connect_ro(src_path, timeout=30.0)
+    try:
+        dst = sqlite3.connect(dst_path, isolation_level=None)
+        try:
+            copy_database(src, dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()

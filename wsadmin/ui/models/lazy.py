@@ -6,10 +6,9 @@ session's worker, never from the GUI thread (DESIGN.md "Lazy models").
 * `load(ids_fn, *args)` asks the worker for the ids of a filter and sort in two
   steps: the first page's ids with their rows (one round trip: the view shows
   rows at once), then, once that is painted, every id (an `array('q')`: 8 MB for
-  a million). The full
-  list extends the first page in place (rows inserted, the selection kept) or,
-  if the database changed in between, replaces it. A newer `load` supersedes an
-  older one: its queued reads are dropped, late answers ignored.
+  a million). The full list extends the first page in place (rows inserted, the
+  selection kept) or, if the database changed in between, replaces it. A newer
+  `load` supersedes an older one: its queued reads are dropped, late answers ignored.
 * `rowCount` is the length of the id list; `data` for a row whose page has not
   arrived shows a placeholder and asks for the page. Requests are gathered for
   one turn of the event loop and only the pages asked for last are read (a fast
@@ -46,6 +45,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from wsadmin.ui.models.cells import Column, column_text
 from wsadmin.ui.ops.core import Cancelled
+from wsadmin.ui.ops.editors import first_page
 from wsadmin.ui.ops.op import Change, DbOp
 from wsadmin.ui.session import Session
 
@@ -55,21 +55,13 @@ RowsFn = Callable[[str, Sequence[int]], Sequence[Any]]
 IdsFn = Callable[..., Sequence[int] | None]
 
 LOADING = "Loading…"
-__all__ = ["LOADING", "Column", "IdsFn", "LazyTableModel", "RowsFn", "first_page"]
+__all__ = ["LOADING", "Column", "IdsFn", "LazyTableModel", "RowsFn"]
 
 GONE = object()                 # a row that no longer exists (deleted meanwhile)
 PLACEHOLDER = QColor("#9e9e9e")
 MAX_WANTED_PAGES = 6            # pages asked for last; older wishes were scrolled past
 PAGES_PER_READ = 3
 REST_AFTER_MS = 50              # the first page's paint first (see `load`)
-
-
-def first_page(ids_fn: IdsFn, rows_fn: RowsFn, path: str, args: tuple[Any, ...],
-               limit: int) -> tuple[Sequence[int], Sequence[Any]] | None:
-    """Worker: the first `limit` ids of a filter and their rows, in one go (None when
-    `ids_fn` gave up on a quick first page: the full list follows)."""
-    ids = ids_fn(path, *args, limit=limit)
-    return None if ids is None else (ids, rows_fn(path, ids))
 
 
 class LazyTableModel(QAbstractTableModel):
@@ -262,8 +254,7 @@ class LazyTableModel(QAbstractTableModel):
         if path is None or not ids:
             return None
         wanted = list(ids)
-        op: DbOp[Any] = DbOp(self.rows_fn, path, wanted, label=f"Read {len(wanted)} "
-                             f"{self.noun} again")
+        op: DbOp[Any] = DbOp(self.rows_fn, path, wanted, label=f"Read {self.noun} again")
 
         def arrived(rows: Sequence[Any]) -> None:
             self._remember(rows, wanted)
@@ -289,18 +280,14 @@ class LazyTableModel(QAbstractTableModel):
 
     def _remember(self, rows: Sequence[Any], asked: Sequence[int]) -> None:
         got = set()
-        for row in rows:
+        for row in rows:              # rows may be any iterable: one pass
             self._cache[row.id] = row
             got.add(row.id)
-        for key in asked:
-            if key not in got:
-                self._cache[key] = GONE
+        self._cache.update((key, GONE) for key in asked if key not in got)
         while len(self._cache) > self.cache_rows:
             self._cache.popitem(last=False)
 
-    # ---- pages ---------------------------------------------------------------------------
-
-    def _want(self, page: int) -> None:
+    def _want(self, page: int) -> None:          # pages: asked for by `data`, read in turns
         if page in self._asked or page in self._failed:
             return
         self._wanted[page] = None

@@ -275,3 +275,13 @@ def set_password_now(path: str, user_id: int, password: str, confirm: str, *,
     password_hash = _hash(password, confirm)
     return apply_edit(path, "user.passwd", "set_password", (user_id, password_hash),
                       audit={"user_id": user_id}, progress=progress)
+
+
+def first_page(ids_fn: Callable[..., Sequence[int] | None],
+               rows_fn: Callable[[str, Sequence[int]], Sequence[Any]], path: str,
+               args: tuple[Any, ...], limit: int
+               ) -> tuple[Sequence[int], Sequence[Any]] | None:
+    """A lazy table's first read: the first `limit` ids of a filter and their rows, in one
+    go (None when `ids_fn` gave up on a quick first page: the full list follows)."""
+    ids = ids_fn(path, *args, limit=limit)
+    return None if ids is None else (ids, rows_fn(path, ids))
