@@ -294,7 +294,7 @@ def checklist_shots(window: MainWindow, srv: Path, settle: Callable[..., None],
             break
     for _ in range(3):      # the layouts the last rows asked for, before the grab
         QApplication.sendPostedEvents()
-    save(wizard, "checklist-running-step")
+    save(wizard, "checklist-running")
     settle(window)
     forward(wizard)                             # post-deployment: isolation fails (the
     settle(window)                              # upload has no chart to follow): go on
@@ -306,7 +306,7 @@ def checklist_shots(window: MainWindow, srv: Path, settle: Callable[..., None],
     settle(window)
     forward(wizard)
     settle(window)
-    save(wizard, "checklist-report")
+    save(wizard, "checklist-final")
     wizard.close()
     settle(window)
 
@@ -322,7 +322,7 @@ def checklist_shots(window: MainWindow, srv: Path, settle: Callable[..., None],
     settle(window)
     forward(wizard)
     settle(window)
-    save(wizard, "checklist-failed-step")
+    save(wizard, "checklist-failed")
     wizard.close()
     settle(window)
 
