@@ -25,7 +25,7 @@ from wsadmin.db.schema.status import MISSING, inspect
 from wsadmin.db.sqlite.connect import read_without_side_files, translated_errors
 
 if TYPE_CHECKING:
-    from wsadmin.db.checklist.run import Context
+    from wsadmin.db.checklist.context import Context
 
 NO_TABLES = (MISSING, State.EMPTY.value)
 

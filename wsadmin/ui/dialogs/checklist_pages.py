@@ -36,7 +36,7 @@ from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.widgets.step_list import StepList
 
 if TYPE_CHECKING:
-    from wsadmin.ui.dialogs.checklist import ChecklistWizard
+    from wsadmin.ui.dialogs.checklist_run import ChecklistRun
 
 RED = "color: #c62828;"
 GREEN = "color: #2e7d32;"
@@ -53,7 +53,7 @@ def _label(text: str, name: str, parent: QWizardPage) -> QLabel:
 
 
 class DecisionPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.setTitle("Which path this database takes")
@@ -158,7 +158,7 @@ class DecisionPage(QWizardPage):
 
 
 class RehearsalPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.result: ops.Rehearsal | None = None
@@ -227,7 +227,7 @@ class RehearsalPage(QWizardPage):
 
 
 class FinalPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.run: ops.RunState | None = None

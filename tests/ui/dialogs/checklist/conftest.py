@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.ui.conftest import ShownError
-from wsadmin.ui.dialogs import checklist_phase
+from wsadmin.ui.dialogs import checklist_run
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +22,8 @@ def nothing_modal(shown_errors: list[ShownError], monkeypatch: pytest.MonkeyPatc
     def unexpected_message(_parent: object, title: str, text: str) -> None:
         raise AssertionError(f"the wizard told, unexpectedly: {title}: {text}")
 
-    monkeypatch.setattr(checklist_phase, "ask", unexpected)
-    monkeypatch.setattr(checklist_phase, "tell", unexpected_message)
+    monkeypatch.setattr(checklist_run, "ask", unexpected)
+    monkeypatch.setattr(checklist_run, "tell", unexpected_message)
     yield
     assert not shown_errors, [f"{e.title}: {e.text}" for e in shown_errors]
 
@@ -37,5 +37,5 @@ def yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(f"{title}\n{text}")
         return True
 
-    monkeypatch.setattr(checklist_phase, "ask", answer)
+    monkeypatch.setattr(checklist_run, "ask", answer)
     return asked

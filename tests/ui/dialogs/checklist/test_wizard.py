@@ -36,7 +36,7 @@ from wsadmin.db.checklist import state
 from wsadmin.db.common import audit
 from wsadmin.db.schema import chain
 from wsadmin.db.schema.status import inspect
-from wsadmin.ui.dialogs import checklist_phase
+from wsadmin.ui.dialogs import checklist_run
 from wsadmin.ui.dialogs.checklist import ChecklistWizard
 from wsadmin.ui.main_window import MainWindow
 from wsadmin.ui.ops.checklist import Status
@@ -206,7 +206,7 @@ def test_a_failed_check_without_a_fix_to_apply_is_accepted_with_a_note(
     it is an isolation violation that no fix can move (it has no parent to follow). The
     fix says so instead of offering to apply nothing; the operator goes on with a note."""
     told: list[str] = []
-    monkeypatch.setattr(checklist_phase, "tell",
+    monkeypatch.setattr(checklist_run, "tell",
                         lambda _p, title, text: told.append(f"{title}\n{text}"))
     db = demo(tmp_path / "app_metadata.db", "legacy", users=10)
     open_and_wait(window, qtbot, db)
