@@ -55,6 +55,28 @@ def test_backups_text_shows_runbook_backup_and_no_manifest(db: Path,
     assert "good" in line and "runbook" in line and "(no manifest)" in line and "002" in line
 
 
+def test_backups_columns_are_as_wide_as_their_content(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    # A head backup (a 14-character revision) and the runbook's copy (a longer KIND).
+    db = make_at(tmp_path / "app_metadata.db", users=[user(1)])
+    assert run(capsys, "backup", str(db))[0] == 0
+    db.with_name(db.name + ".backup").write_bytes(db.read_bytes())
+    code, out, _ = run(capsys, "backups", str(db))
+    assert code == 0
+    header, *rows = [x for x in out.splitlines()[1:] if not x.startswith("      - ")]
+    assert len(rows) == 2 and any("20251109220344" in r for r in rows)
+    starts = [header.index(h) for h in ("REV", "CREATED (UTC)", "KIND", "FILE")]
+    for row in rows:
+        _status, rev, day, _time, size, unit, kind, path = row.split(None, 7)
+        # every cell starts under its heading, two spaces at least after the one before
+        assert [row.index(f" {c}", s - 1) + 1 for c, s in zip((rev, day, kind, path), starts,
+                                                             strict=True)] == starts
+        assert row.index(f"{size} {unit}") + len(f"{size} {unit}") == \
+            header.index("SIZE") + len("SIZE")
+        assert f"{rev}  {day}" in row
+
+
 @pytest.mark.parametrize("bad", ["text", "png", "dir", "missing", "truncated"])
 def test_bad_inputs_exit_2_one_line_untouched(tmp_path: Path, db: Path, bad: str,
                                              capsys: pytest.CaptureFixture[str]) -> None:

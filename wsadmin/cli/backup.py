@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.cli.common import add_yes, confirm, print_json, print_step, table
 from wsadmin.db.backup import catalog as backup_catalog
 from wsadmin.db.backup.catalog import CatalogEntry
 from wsadmin.db.backup.create import create_backup
@@ -87,13 +87,14 @@ def render(db: str, entries: list[CatalogEntry]) -> str:
     if not entries:
         lines.append("  none found")
         return "\n".join(lines)
-    lines.append(f"  {'STATUS':<11}{'REV':<8}{'CREATED (UTC)':<21}{'SIZE':>10}  "
-                 f"{'KIND':<8} FILE")
-    for e in entries:
-        created = printable(e.created_at.replace("T", " ")[:19])
-        rev = printable(e.revision_label)
-        lines.append(f"  {e.status:<11}{rev:<8}{created:<21}{_size(e.size):>10}  "
-                     f"{e.kind:<8} {printable(e.path)}{_notes(e)}")
+    header, *rows = table(
+        ("STATUS", "REV", "CREATED (UTC)", "SIZE", "KIND", "FILE"),
+        [(e.status, printable(e.revision_label), printable(e.created_at.replace("T", " ")[:19]),
+          _size(e.size), e.kind, printable(e.path) + _notes(e)) for e in entries],
+        right={3})
+    lines.append(f"  {header}")
+    for e, row in zip(entries, rows, strict=True):
+        lines.append(f"  {row}")
         lines.extend(f"      - {printable(p)}" for p in e.problems[:3])
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from wsadmin.db.common.errors import Refused
@@ -45,6 +46,17 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], *,
+          right: Collection[int] = ()) -> list[str]:
+    """The header and each row as one line of columns as wide as their widest cell, two
+    spaces apart (`right`: indexes of columns aligned right, numbers). Cells are final text
+    (already printable: escaping changes a width); the last column is not padded."""
+    grid = [list(header), *(list(r) for r in rows)]
+    widths = [max(len(r[i]) for r in grid) for i in range(len(header))]
+    last = len(header) - 1
+    return ["  ".join(cell.rjust(w) if i in right else cell if i == last else cell.ljust(w)
+                      for i, (cell, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+            for r in grid]
 
 
 def print_step(step: Step) -> None:

@@ -34,16 +34,23 @@ def add_change(p: argparse.ArgumentParser) -> None:
 
 
 def read_db(db: str, work: Callable[[sqlite3.Connection], Any]) -> Any:
-    from wsadmin.db.editors import read
+    """`work` on a read-only connection, refused (NotEditable: the state and the command
+    that brings it to head) where the editors have nothing to read, as the GUI's editors do:
+    below revision 001's tables (legacy, half_initialised, mixed) their queries would fail."""
+    from wsadmin.db.editors import read, require_readable
 
-    return read(db, work)
+    def checked(conn: sqlite3.Connection) -> Any:
+        require_readable(conn, db)
+        return work(conn)
+
+    return read(db, checked)
 
 
 def require_editable(db: str) -> None:
     """Refuse at once (before any prompt) unless the database is at head."""
-    from wsadmin.db.editors import require_head
+    from wsadmin.db.editors import read, require_head
 
-    read_db(db, lambda c: require_head(c, db))
+    read(db, lambda c: require_head(c, db))
 
 
 def read_secret(label: str, *, twice: bool) -> str:

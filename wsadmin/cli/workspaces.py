@@ -232,10 +232,10 @@ def run_edit(args: argparse.Namespace) -> int:
 def run_members(args: argparse.Namespace) -> int:
     from wsadmin.db.editors import add_member, remove_member, set_member_role
 
-    wid = workspace_ref(args.db, args.workspace)
     if not (args.add or args.set_role or args.remove):
-        return _list_members(args, wid)
-    require_editable(args.db)
+        return _list_members(args, workspace_ref(args.db, args.workspace))
+    require_editable(args.db)        # below head, say so before looking for the workspace
+    wid = workspace_ref(args.db, args.workspace)
     if args.add:
         uid = user_ref(args.db, args.add, "member")
         role = args.role or "viewer"
