@@ -74,7 +74,7 @@ def main() -> int:
         env["WSADMIN_EXIT_WHEN_READY"] = "1"
         if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
             env.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from wsadmin.db.demo import build_demo
+        from wsadmin.db.schema.demo import build_demo
 
         db = build_demo(work / "app_metadata.db", users=USERS, state="legacy")
         if compile_project():

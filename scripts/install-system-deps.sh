@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian libraries that Qt (PySide6 wheels) needs. `offscreen` is enough for the
-# headless test suite; `gui` adds what a real X11 window needs, plus Xvfb for
+# headless test suite (poppler-utils: the checklist's PDF report is checked as
+# pictures with pdftoppm); `gui` adds what a real X11 window needs, plus Xvfb for
 # screenshots. Installs only what is missing; needs root or sudo to install.
 set -euo pipefail
 profile="${1:-gui}"
-pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0 libdbus-1-3 sqlite3)
+pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0 libdbus-1-3 sqlite3
+      poppler-utils)
 if [ "$profile" = gui ]; then
   pkgs+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-image0
          libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

@@ -15,7 +15,10 @@ head with its Adopt offer, the Repair plan of a revision recorded ahead of its
 schema, and the plan that initialises a new database; on a head
 database broken by hand: the health panel's findings, its Fix dialog, the
 users and workspaces editors and a user's form; the user
-guide (F1); the error dialog for a file that is not a database. Settings,
+guide (F1); the error dialog for a file that is not a database; the deployment
+checklist wizard on a copy of the legacy database (its decision page, the
+rehearsal on a copy, the upgrade running, the report) and on a copy whose upgrade fails for real (a
+trigger aborts it: the failed step with Retry, Roll back… and Abort). Settings,
 backups and the audit log go to a temporary WSADMIN_HOME, never the user's own;
 that temporary folder is removed at the end, also when the run fails.
 """
@@ -28,6 +31,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,6 +105,9 @@ def render(args: argparse.Namespace, work: Path) -> int:
     data = work / "srv" / "backend"
     data.mkdir(parents=True)
     db = build_demo(data / "app_metadata.db", users=2000, state="legacy")
+    for name in ("checklist", "checklist-fails"):     # still legacy when their turn comes
+        (work / "srv" / name).mkdir(parents=True)
+        shutil.copyfile(db, work / "srv" / name / "app_metadata.db")
     (work / "srv" / "staging").mkdir(parents=True)
     staging = build_demo(work / "srv" / "staging" / "app_metadata.db", users=500, state="head")
     create_backup(db, work / "backups")
@@ -255,10 +262,88 @@ def render(args: argparse.Namespace, work: Path) -> int:
         save(dialog, "error-dialog")
         dialog.done(0)
 
+    checklist_shots(window, work / "srv", settle, paint, save)
+
     window.close()
     settle(window)
     app.processEvents()
     return 0
+
+
+def checklist_shots(window: MainWindow, srv: Path, settle: Callable[..., None],
+                    paint: Callable[..., None], save: Callable[[QWidget, str], None]) -> None:
+    """The deployment checklist wizard: its decision page, a step running, the report, and
+    a failed step (the upgrade of a database with a trigger that aborts it)."""
+    from PySide6.QtWidgets import QApplication
+
+    from wsadmin.ui.dialogs.checklist import ChecklistWizard
+    from wsadmin.ui.ops.checklist import Status
+
+
+    def wizard_on(db: Path) -> ChecklistWizard:
+        window.open_database(str(db))
+        settle(window, 400)
+        wizard = window.open_checklist()
+        assert isinstance(wizard, ChecklistWizard)
+        settle(window, 400)
+        return wizard
+
+    def forward(wizard: ChecklistWizard) -> None:
+        page = wizard.currentPage()
+        assert page is not None and page.isComplete(), f"page {wizard.currentId()} waits"
+        wizard.next()
+
+    wizard = wizard_on(srv / "checklist" / "app_metadata.db")
+    save(wizard, "checklist-decision")
+    forward(wizard)                             # the rehearsal on a copy
+    settle(window)
+    save(wizard, "checklist-rehearsal")
+    # The demo plants a CSV upload whose chart is gone: after the upgrade it sits in
+    # another workspace than its chart (isolation_violations), on the copy too.
+    wizard.rehearsal_page.go_on.setChecked(True)
+    forward(wizard)                             # pre-deployment
+    settle(window)
+    forward(wizard)                             # deployment: the upgrade starts at once
+    panel = next(p for page in wizard.phase_pages.values() for k, p in page.panels.items()
+                 if k == "migrate")
+    for _ in range(400):                        # caught half-way through its revisions
+        paint(10)
+        if panel.record.status is Status.RUNNING and sum(
+                1 for m in panel.substeps.marks().values() if m.value == "done") >= 5:
+            break
+    for _ in range(3):      # the layouts the last rows asked for, before the grab
+        QApplication.sendPostedEvents()
+    save(wizard, "checklist-running")
+    settle(window)
+    forward(wizard)                             # post-deployment: isolation fails (the
+    settle(window)                              # upload has no chart to follow): go on
+    isolation = next(p for page in wizard.phase_pages.values()
+                     for k, p in page.panels.items() if k == "isolation")
+    isolation.go_on_note.setText("the CSV upload's chart was deleted before the upgrade; "
+                                 "ticket OPS-1234 removes it")
+    isolation.go_on_button.click()
+    settle(window)
+    forward(wizard)
+    settle(window)
+    save(wizard, "checklist-final")
+    wizard.close()
+    settle(window)
+
+    broken = srv / "checklist-fails" / "app_metadata.db"
+    conn = sqlite3.connect(broken)
+    conn.execute("CREATE TRIGGER refuse_updates BEFORE UPDATE ON users BEGIN "
+                 "SELECT RAISE(ABORT, 'users cannot be updated (a trigger)'); END")
+    conn.commit()
+    conn.close()
+    wizard = wizard_on(broken)
+    wizard.decision_page.rehearse_box.setChecked(False)
+    forward(wizard)
+    settle(window)
+    forward(wizard)
+    settle(window)
+    save(wizard, "checklist-failed")
+    wizard.close()
+    settle(window)
 
 
 if __name__ == "__main__":

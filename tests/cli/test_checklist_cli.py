@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.backend_http import FakeBackend, running
-from tests.unit.checklist.support import content, counts, demo, inject_failure, sha256
+from tests.unit.checklist.support import (
+    content,
+    counts,
+    demo,
+    inject_failure,
+    pdf_row_counts,
+    sha256,
+)
 from wsadmin.cli import main
 from wsadmin.db.checklist import state
 from wsadmin.db.checklist.run import Checklist
@@ -102,7 +109,7 @@ def test_a_failed_change_exits_1_with_the_database_as_it_was(
     assert "Verify workspace count" not in err      # nothing runs after a failed change
     assert content(db) == before
     text = report.read_text()
-    assert "### Run migrations: FAILED" in text and "aborted by the operator" in text
+    assert "### Run migrations: FAILED" in text and "| Outcome | aborted before the end |" in text
 
 
 def test_without_a_terminal_a_change_needs_yes(tmp_path: Path,
@@ -145,13 +152,22 @@ def test_the_pdf_report_renders_with_the_databases_counts(tmp_path: Path) -> Non
                    check=True, timeout=120)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 3 and all(p.stat().st_size > 2_000 for p in pages)
-    text = subprocess.run(["pdftotext", "-layout", str(report), "-"], capture_output=True,
-                          text=True, check=True, timeout=60).stdout
-    assert "Deployment checklist:" in text and "Rows per table" in text
-    rows = text.split("Rows per table", 1)[1]
+    rows = pdf_row_counts(report)
     after = counts(db)
+    assert set(rows) == set(after)
     for table, n in after.items():
-        cells = next(line.split() for line in rows.splitlines()
-                     if line.split()[:1] == [table])
         then = f"{before[table]:,}" if table in before else "-"
-        assert cells[1:3] == [then, f"{n:,}"], cells
+        assert rows[table][:2] == [then, f"{n:,}"], (table, rows[table])
+
+
+def test_a_change_not_put_back_exits_4_as_upgrade_does(tmp_path: Path) -> None:
+    """The exit code follows the change's outcome: a failed change that the pipeline
+    could not restore is 4, never the 1 of a change that left the database as it was."""
+    from wsadmin.cli.checklist import exit_code
+
+    run = Checklist.start(demo(tmp_path / "app_metadata.db", "legacy"), persist=False).state
+    assert exit_code(run, failed=False) == 0
+    run.steps["migrate"].data["outcome"] = "failed-unchanged"
+    assert exit_code(run, failed=True) == 1
+    run.steps["migrate"].data["outcome"] = "failed-not-restored"
+    assert exit_code(run, failed=True) == 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
 from tests.ui.editors_helpers import ALICE, BOB, CAROL, DAVE, editor, pick
@@ -27,6 +28,20 @@ def _has(obj: object, attribute: str) -> bool:
     return getattr(obj, attribute, None) is not None
 
 
+def _open_form(window: MainWindow, qtbot: QtBot, view: UsersView | WorkspacesView, key: int,
+               button: QAbstractButton, loaded: str) -> None:
+    """Open the form of row `key` with `button`, wait until it shows its row (`loaded`
+    is set), look for secrets in the window and the form, close it."""
+    pick(view, qtbot, key)
+    button.click()
+    dialog = view.last_dialog
+    assert dialog is not None
+    qtbot.waitUntil(partial(_has, dialog, loaded), timeout=10_000)
+    window.session.settle()
+    assert_no_secret(SECRET_PARTS, window, dialog)
+    dialog.close()
+
+
 def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
                                                tmp_path: Path, isolated_home: Path) -> None:
     db = build(tmp_path, HEAD, sc.DELETED_WORKSPACE, sc.ARGON2, sc.PLAINTEXT_CONFIG,
@@ -34,14 +49,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
     users = editor(window, qtbot, db, "users")
     assert isinstance(users, UsersView)
     for uid in (ALICE, BOB, CAROL, DAVE):
-        pick(users, qtbot, uid)
-        users.edit_button.click()
-        dialog = users.last_dialog
-        assert dialog is not None
-        qtbot.waitUntil(partial(_has, dialog, "detail"), timeout=10_000)
-        window.session.settle()
-        assert_no_secret(SECRET_PARTS, window, dialog)
-        dialog.close()
+        _open_form(window, qtbot, users, uid, users.edit_button, "detail")
 
     window.show_view("workspaces")
     spaces = window.views["workspaces"]
@@ -49,14 +57,7 @@ def test_no_view_form_or_export_shows_a_secret(window: MainWindow, qtbot: QtBot,
     qtbot.waitUntil(lambda: spaces.model.complete and spaces.model.rowCount() > 0,
                     timeout=15_000)
     for wid in list(spaces.model.ids):
-        pick(spaces, qtbot, wid)
-        spaces.open_button.click()
-        dialog = spaces.last_dialog
-        assert dialog is not None
-        qtbot.waitUntil(partial(_has, dialog, "row"), timeout=10_000)
-        window.session.settle()
-        assert_no_secret(SECRET_PARTS, window, dialog)
-        dialog.close()
+        _open_form(window, qtbot, spaces, wid, spaces.open_button, "row")
 
     window.show_view("health")
     health = window.views["health"]

@@ -9,7 +9,9 @@ Markdown (.md), HTML (.html) or PDF (.pdf, printed with Qt).
 An unfinished run of the same database (a crash, a kill) is resumed: a change
 that completed is never run again. Exit codes: 0 every automatic step passed,
 1 a step failed (a failed change leaves the database as it was), 2 refused
-(the decision is "stop", the rehearsal failed, or not confirmed).
+(the decision is "stop", the rehearsal failed at the change, or not
+confirmed), 4 the change failed and the database could not be put back (the
+report names the backup).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from wsadmin.db.checklist import probe, report, state, steps
 from wsadmin.db.checklist.decision import RUNBOOK_TREE, Decision
 from wsadmin.db.checklist.model import Status
 from wsadmin.db.checklist.run import Checklist, rehearse
-from wsadmin.db.common.errors import Refused
+from wsadmin.db.common.errors import NotRestored, Refused
 from wsadmin.db.common.text import printable
 
 REPORT_KINDS = (".md", ".markdown", ".html", ".htm", ".pdf")
@@ -108,6 +110,14 @@ def run(args: argparse.Namespace) -> int:
     checklist.finish(outcome)
     _write(checklist, out)
     _say(f"report: {out}")
+    return exit_code(checklist.state, failed)
+
+
+def exit_code(run: state.RunState, failed: bool) -> int:
+    """0 all passed, 1 a step failed (a failed change left the database as it was),
+    4 the change failed and its backup could not be put back (as `wsadmin upgrade`)."""
+    if run.steps["migrate"].data.get("outcome") == "failed-not-restored":
+        return NotRestored.exit_code
     return 1 if failed else 0
 
 

@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
 )
 
 from wsadmin.ui.ops.core import Cancelled, WsadminError
-from wsadmin.versions import version_lines
 
 CRASH_LOG = "crash.log"
 MAX_LOG_BYTES = 1_000_000        # then crash.log moves to crash.log.1 (one old file kept)
@@ -86,6 +85,10 @@ def is_known(exc: BaseException) -> bool:
 
 def crash_report(exc: BaseException, thread: str | None = None) -> str:
     """The versions and the traceback (chained exceptions included, locals never), redacted."""
+    # Imported here: reading the installed metadata costs ~30 ms (importlib.metadata,
+    # email), paid by every start-up if taken at import, and only needed by a crash.
+    from wsadmin.versions import version_lines
+
     when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     lines = [f"wsadmin crash report, {when}", *version_lines(),

@@ -14,6 +14,7 @@ import atexit
 import hashlib
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,18 @@ def content(path: Path) -> dict[str, Any]:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pdf_row_counts(pdf: Path) -> dict[str, list[str]]:
+    """The report's "Rows per table" as the PDF shows it (pdftotext): {table: [before,
+    after, ...]}, the cells as printed ("8", "2,000", "-")."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    assert "Deployment checklist:" in text and "Rows per table" in text
+    block = text.split("Rows per table", 1)[1].split("Health checks before and after", 1)[0]
+    rows = {}
+    for line in block.splitlines():
+        cells = line.split()
+        if len(cells) >= 3 and cells[0] != "table":
+            rows[cells[0]] = cells[1:]
+    return rows

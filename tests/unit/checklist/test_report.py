@@ -74,6 +74,9 @@ def test_the_report_names_everything_the_issue_asks_for(finished: tuple[Checklis
     assert "Monitor logs for workspace-related errors: not confirmed" in text
     assert str(run.backup) in text.replace("\\_", "_")
     assert "| state | legacy | at_revision |" in text.replace("\\_", "_")
+    # The backend's answer as it spelt it (JSON), not Python's True/None.
+    assert "| default_workspace_exists | true |" in text.replace("\\_", "_")
+    assert "| users_without_workspace | 2 |" in text.replace("\\_", "_")
 
 
 def test_nothing_secret_reaches_the_report(finished: tuple[Checklist, Path]) -> None:

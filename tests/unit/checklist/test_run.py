@@ -209,3 +209,28 @@ def test_the_state_file_of_another_format_is_not_offered(tmp_path: Path) -> None
     assert state.unfinished(db) is None
     with pytest.raises(state.StateUnreadable):
         state.load(db)
+
+
+@pytest.mark.parametrize(("state_id", "action"), [
+    ("empty", "init"), ("001", "upgrade"), ("recorded_ahead_of_shape", "repair"),
+    ("half_initialised", "repair"), ("mixed", "repair")])
+def test_every_changing_path_reaches_head_through_the_checklist(
+        tmp_path: Path, state_id: str, action: str) -> None:
+    """The decision tree's other paths: initialise an empty file, upgrade from 001, and
+    repair; the rehearsal passes on a copy and the steps on the database, then head."""
+    db = tmp_path / "app_metadata.db"
+    if state_id == "empty":
+        db.touch()
+    else:
+        demo(db, state_id)
+    assert rehearse(db).ok
+    checklist = Checklist.start(db)
+    assert checklist.state.decision.action == action
+    got = run_automatic(checklist)
+    nothing_yet = {"backup", "orphans"} if state_id == "empty" else set()
+    assert got == {s: Status.SKIPPED if s in nothing_yet else Status.OK for s in got}
+    run = checklist.finish()
+    assert run.after is not None and run.after["revision"] == chain.HEAD_REVISION
+    assert inspect(db).up_to_date
+    assert [e["outcome"] for e in audit.entries(db) if e["action"] == action] == [
+        "started", "ok"]

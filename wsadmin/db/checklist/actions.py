@@ -16,7 +16,7 @@ from wsadmin.db.checklist import findings
 from wsadmin.db.checklist.decision import NOTHING, STOP, expected_workspaces
 from wsadmin.db.checklist.model import Status, StepResult
 from wsadmin.db.common.errors import WsadminError
-from wsadmin.db.common.text import counted
+from wsadmin.db.common.text import counted, printable
 from wsadmin.db.migrate import pipeline
 from wsadmin.db.migrate.model import PipelineFailed
 from wsadmin.db.schema import chain
@@ -25,7 +25,7 @@ from wsadmin.db.schema.status import MISSING, inspect
 from wsadmin.db.sqlite.connect import read_without_side_files, translated_errors
 
 if TYPE_CHECKING:
-    from wsadmin.db.checklist.run import Context
+    from wsadmin.db.checklist.context import Context
 
 NO_TABLES = (MISSING, State.EMPTY.value)
 
@@ -157,7 +157,9 @@ def migrate(ctx: Context) -> StepResult:
     except PipelineFailed as exc:
         r = exc.result
         data.update(outcome=r.outcome, backup=r.backup.path if r.backup else None)
-        return StepResult(Status.FAILED, r.message or exc.one_line(), [said, exc.one_line()],
+        # The summary says what failed; the details add only what to do about it.
+        todo = [printable(exc.hint)] if exc.hint else []
+        return StepResult(Status.FAILED, r.message or printable(exc.message), [said, *todo],
                           data)
     except WsadminError as exc:
         data.update(outcome="refused")

@@ -12,10 +12,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from wsadmin.db.checklist.run import Context
+from typing import Any
 
 
 class Phase(enum.StrEnum):
@@ -109,7 +106,9 @@ class StepDef:
     title: str          # the runbook's checklist item, word for word
     runbook: str        # the command the runbook gives for it ("" when it gives none)
     does: str           # what wsadmin does for it
-    run: Callable[[Context], StepResult] | None = None   # the automatic part
+    # The automatic part, called with a context.Context (typed Any here: the context
+    # holds the run state, which is made of these records).
+    run: Callable[[Any], StepResult] | None = None
     manual: str = ""    # what the operator confirms by hand ("" when nothing)
     can_go_on: bool = False     # a failure may be accepted (a check, never a change)
 

@@ -11,6 +11,7 @@ reach the report: counts and statuses, never rows.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from wsadmin.db.checklist.model import Phase, Status
 from wsadmin.db.checklist.state import RunState
 
 OUTCOMES = {"in_progress": "in progress (not finished)", "completed": "completed",
-            "aborted": "aborted by the operator", "rolled_back": "rolled back",
+            "aborted": "aborted before the end", "rolled_back": "rolled back",
             "abandoned": "abandoned (not resumed)"}
 
 
@@ -43,7 +44,7 @@ def _header(run: RunState, doc: Document) -> None:
 def _decision(run: RunState, doc: Document) -> None:
     d = run.decision
     doc.h2("Decision")
-    doc.p(f"State: {d.state} ({d.summary}).")
+    doc.p(f"State: {d.state}. {_sentence(d.summary)}")
     if d.symptom:
         doc.p(f"The backend with this database: {d.symptom}")
     doc.p(f"Path: {d.path_words}. {d.why}")
@@ -62,6 +63,10 @@ def _decision(run: RunState, doc: Document) -> None:
                              if k in ("path", "state", "summary", "current_revision",
                                       "recorded_rows", "head", "problems", "wsadmin")],
                   header_row=False)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _plain(value: Any) -> str:
@@ -100,7 +105,7 @@ def _health(run: RunState, doc: Document) -> None:
         return
     changes = findings.diff(run.health_before, run.health_after)
     if changes:
-        doc.table(["check", "before", "after", ""],
+        doc.table(["check", "before", "after", "change"],
                   [[c["id"], c["before"], c["after"], _change(c)] for c in changes])
     else:
         doc.p("No check changed.")
@@ -155,10 +160,10 @@ def _probe(run: RunState, doc: Document) -> None:
     if health is not None:
         rows.append(["GET /api/health", _call(health["health"])])
         rows.append(["GET /api/health/workspace-check", _call(health["workspace_check"])])
-        rows.append(["status", str(health.get("status"))])
-        rows.append(["users_without_workspace", str(health.get("users_without_workspace"))])
-        rows.append(["default_workspace_exists", str(health.get("default_workspace_exists"))])
-        rows.append(["workspace_count", str(health.get("workspace_count"))])
+        rows.append(["status", _json(health.get("status"))])
+        rows.append(["users_without_workspace", _json(health.get("users_without_workspace"))])
+        rows.append(["default_workspace_exists", _json(health.get("default_workspace_exists"))])
+        rows.append(["workspace_count", _json(health.get("workspace_count"))])
         rows += [["warning", w] for w in health.get("warnings", [])]
     if login is not None:
         rows.append(["POST /api/auth/login (test account)", _call(login["login"])])
@@ -168,6 +173,11 @@ def _probe(run: RunState, doc: Document) -> None:
                 if login.get("dashboards_count") is not None else "")])
     doc.p(f"Backend: {run.backend_url or (health or login or {}).get('base_url', '-')}")
     doc.table(["call", "answer"], rows)
+
+
+def _json(value: Any) -> str:
+    """A value as the backend's JSON answer spelt it (true, false, null)."""
+    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
 
 
 def _call(call: dict[str, Any]) -> str:
@@ -199,8 +209,9 @@ def _rehearsal_and_rollback(run: RunState, doc: Document) -> None:
         stopped = f" (stopped at {r['stopped_at']})" if r.get("stopped_at") else ""
         doc.p("The automatic steps ran on a copy first: "
               + ("every step passed." if r["ok"] else f"it did NOT pass{stopped}."))
-        doc.table(["step", "result", ""], [[x["title"], Status(x["status"]).words, x["summary"]]
-                                           for x in r["results"]])
+        doc.table(["step", "result", "summary"],
+                  [[x["title"], Status(x["status"]).words, x["summary"]]
+                   for x in r["results"]])
     if run.rollback is not None:
         doc.h2("Rollback")
         doc.p(f"Restored {run.rollback['backup']} at {_when(run.rollback.get('time'))}.")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wsadmin.db.checklist import findings, state, steps
+from wsadmin.db.checklist.context import Context
 from wsadmin.db.checklist.decision import Decision, decide
 from wsadmin.db.checklist.logs import LogScan
 from wsadmin.db.checklist.model import Status, StepRecord, StepResult, now
@@ -35,18 +36,6 @@ from wsadmin.db.health.apply import apply_fix
 from wsadmin.db.migrate import rollback as rollback_service
 from wsadmin.db.schema.status import MISSING, inspect
 from wsadmin.db.sqlite.integrity import copy_to_scratch
-
-
-@dataclass
-class Context:
-    """What a step's run function works with."""
-
-    db: Path
-    state: RunState
-    backup_dir: Path | None = None
-    workdir: Path | None = None
-    progress: ProgressCallback | None = None
-    cancel: CancelToken | None = None
 
 
 def snapshot(db: str | Path) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from wsadmin.db.sqlite.connect import read_without_side_files, translated_errors
 from wsadmin.db.sqlite.introspect import table_names
 
 if TYPE_CHECKING:
-    from wsadmin.db.checklist.run import Context
+    from wsadmin.db.checklist.context import Context
 
 ASSIGNMENT_CHECKS = ("users_without_workspace", "users_dangling_workspace")
 ISOLATION_CHECKS = ("users_not_member_of_current", "isolation_violations",

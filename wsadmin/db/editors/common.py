@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
@@ -175,3 +176,15 @@ def resolve_workspace(conn: sqlite3.Connection, ref: str, field: str = "workspac
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))}
+
+
+def id_array(cursor: sqlite3.Cursor, chunk: int = 65_536) -> array[int]:
+    """The first column of `cursor` as an array of ids, read in chunks: as fast as one
+    list, without a million int objects alive at once (the users view's peak RSS)."""
+    ids: array[int] = array("q")
+    try:
+        while rows := cursor.fetchmany(chunk):
+            ids.fromlist([r[0] for r in rows])
+    finally:
+        cursor.close()
+    return ids

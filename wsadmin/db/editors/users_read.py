@@ -31,6 +31,7 @@ from wsadmin.db.editors.common import (
     ACTIVE_ADMIN,
     batches,
     flag,
+    id_array,
     like_pattern,
     marks,
     opt_int,
@@ -181,7 +182,7 @@ def user_ids(conn: sqlite3.Connection, flt: UserFilter = UserFilter(), sort: str
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    return array("q", [r[0] for r in conn.execute(sql, params)])
+    return id_array(conn.execute(sql, params))
 
 
 def count_users(conn: sqlite3.Connection, flt: UserFilter = UserFilter()) -> int:

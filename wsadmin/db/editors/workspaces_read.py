@@ -21,6 +21,7 @@ from wsadmin.db.editors.common import (
     batches,
     columns,
     flag,
+    id_array,
     like_pattern,
     marks,
     opt_int,
@@ -131,8 +132,8 @@ def workspace_ids(conn: sqlite3.Connection, flt: WorkspaceFilter = WorkspaceFilt
     way = " DESC" if descending else ""
     key = WORKSPACE_SORTS[sort]
     order = f"{key}{way}" if sort == "id" else f"{key}{way}, w.id{way}"
-    return array("q", [r[0] for r in conn.execute(
-        f"SELECT w.id FROM workspaces AS w{where} ORDER BY {order}", params)])
+    return id_array(conn.execute(
+        f"SELECT w.id FROM workspaces AS w{where} ORDER BY {order}", params))
 
 
 def workspace_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[WorkspaceRow]:
@@ -176,9 +177,9 @@ def member_ids(conn: sqlite3.Connection, workspace_id: int, *, text_filter: str 
     way = " DESC" if descending else ""
     key = MEMBER_SORTS[sort]
     order = f"{key}{way}" if sort == "user_id" else f"{key}{way}, m.user_id{way}"
-    return array("q", [r[0] for r in conn.execute(
+    return id_array(conn.execute(
         "SELECT m.user_id FROM workspace_members AS m LEFT JOIN users AS u ON u.id = m.user_id "
-        f"WHERE {' AND '.join(conds)} ORDER BY {order}", params)])
+        f"WHERE {' AND '.join(conds)} ORDER BY {order}", params))
 
 
 def member_rows(conn: sqlite3.Connection, workspace_id: int, user_ids: Sequence[int]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 def _result_label(parent: QWidget, name: str) -> QLabel:
     label = QLabel("", parent)
     label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.RichText)     # escaped text shows as text
     label.setWordWrap(True)
     label.hide()
     return label

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,21 +36,24 @@ from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.widgets.step_list import StepList
 
 if TYPE_CHECKING:
-    from wsadmin.ui.dialogs.checklist import ChecklistWizard
+    from wsadmin.ui.dialogs.checklist_run import ChecklistRun
 
 RED = "color: #c62828;"
 GREEN = "color: #2e7d32;"
+AMBER = "color: #b45f06;"
+_GAP = " style='margin-top: 0; margin-bottom: 6px;'"    # paragraphs a little apart
 
 
 def _label(text: str, name: str, parent: QWizardPage) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName(name)
+    label.setTextFormat(Qt.TextFormat.RichText)     # escaped text shows as text
     label.setWordWrap(True)
     return label
 
 
 class DecisionPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.setTitle("Which path this database takes")
@@ -111,13 +115,13 @@ class DecisionPage(QWizardPage):
         self.start_over.setVisible(resumed is not None)
         colour = RED if d.stops else ""
         expected = ("" if d.expected_workspaces is None else
-                    f"<br><b>Workspaces expected afterwards:</b> {d.expected_workspaces} "
-                    f"({_rich(d.expected_why)})")
+                    f"<p{_GAP}><b>Workspaces expected afterwards:</b> "
+                    f"{d.expected_workspaces} ({_rich(d.expected_why)})</p>")
         self.verdict.setText(
-            f"<b>State:</b> {html.escape(d.state)} — {html.escape(d.summary)}<br>"
-            f"<span style='{colour}'><b>Path:</b> {html.escape(d.path_words)}.</span> "
-            f"{_rich(d.why)}<br><b>Following the runbook:</b> "
-            f"{_rich(d.runbook_says)}.{expected}")
+            f"<p{_GAP}><b>State:</b> {_rich(d.state)} — {_rich(d.summary)}</p>"
+            f"<p{_GAP}><span style='{colour}'><b>Path:</b> {_rich(d.path_words)}.</span> "
+            f"{_rich(d.why)}</p><p{_GAP}><b>Following the runbook:</b> "
+            f"{_rich(d.runbook_says)}.</p>{expected}")
         self.tree.setText("<pre>" + "\n".join(
             ("<b>→ " + html.escape(line) + "</b>") if i in d.branch else
             "  " + html.escape(line) for i, line in enumerate(ops.RUNBOOK_TREE)) + "</pre>")
@@ -130,9 +134,12 @@ class DecisionPage(QWizardPage):
         if d.diagnostics is not None:
             self.diagnostics.setPlainText(json.dumps(d.diagnostics, indent=2, default=str))
         self.rehearse_box.setVisible(not d.stops)
-        if resumed is not None and resumed.state.rehearsal is not None:
-            self.rehearse_box.setChecked(False)
-            self.rehearse_box.setEnabled(False)
+        # A rehearsal is for before the real database is touched: not again once it
+        # ran, and not once the change is done (it would rehearse nothing).
+        moot = resumed is not None and (resumed.state.rehearsal is not None or
+                                        resumed.state.steps["migrate"].status.settled)
+        self.rehearse_box.setChecked(not moot)
+        self.rehearse_box.setEnabled(not moot)
         self.completeChanged.emit()
 
     def _copy(self) -> None:
@@ -151,7 +158,7 @@ class DecisionPage(QWizardPage):
 
 
 class RehearsalPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.result: ops.Rehearsal | None = None
@@ -199,9 +206,13 @@ class RehearsalPage(QWizardPage):
                                  "on a copy. The real database has not been touched yet.")
             self.outcome.setStyleSheet(GREEN)
         else:
-            where = f" at “{ops.steps_title(result.stopped_at)}”" if result.stopped_at else ""
+            # A failed check does not stop the rehearsal: name every step that failed.
+            failed = [r["title"] for r in result.results if r["status"] == "failed"]
+            where = (f" at “{ops.steps_title(result.stopped_at)}”" if result.stopped_at
+                     else ": " + ", ".join(f"“{t}” failed" for t in failed) if failed
+                     else "")
             self.outcome.setText(f"<b>The rehearsal did not pass{html.escape(where)}</b>. The "
-                                 "real database has not been touched: abort, or go on "
+                                 "real database has not been touched: close the wizard, or go on "
                                  "knowing what will happen.")
             self.outcome.setStyleSheet(RED)
             self.go_on.show()
@@ -216,7 +227,7 @@ class RehearsalPage(QWizardPage):
 
 
 class FinalPage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard) -> None:
+    def __init__(self, wizard: ChecklistRun) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.run: ops.RunState | None = None
@@ -248,16 +259,25 @@ class FinalPage(QWizardPage):
 
     def show_run(self, run: ops.RunState) -> None:
         self.run = run
-        failed = [r for r in run.steps.values() if r.status.value == "failed"]
+        def count(status: str) -> int:
+            return sum(1 for r in run.steps.values() if r.status.value == status)
+
+        failed, accepted = count("failed"), count("accepted")
+        unconfirmed = sum(1 for r in run.steps.values()
+                          if ops.STEP_BY_ID[r.id].manual and not r.confirmed)
         words = {"completed": "The checklist is complete", "aborted": "The checklist was "
                  "aborted", "rolled_back": "The deployment was rolled back"}.get(
             run.outcome, run.outcome)
-        tail = (f"; {len(failed)} step(s) failed" if failed else
-                "; every automatic step passed" if run.outcome == "completed" else "")
+        tail = (f"; {failed} step(s) failed" if failed else
+                f"; {accepted} check(s) failed and were accepted with a note" if accepted
+                else "; every automatic step passed" if run.outcome == "completed" else "")
+        if unconfirmed:
+            tail += f"; {unconfirmed} manual confirmation(s) not given"
         self.outcome.setText(f"<b>{html.escape(words)}</b>{html.escape(tail)}. "
                              f"Backup before the deployment: "
                              f"{html.escape(run.backup or 'none')}")
-        self.outcome.setStyleSheet(RED if failed or run.outcome != "completed" else GREEN)
+        self.outcome.setStyleSheet(RED if failed or run.outcome != "completed" else
+                                   AMBER if accepted else GREEN)
         self.report.setHtml(ops.report_html(run))
         for button in self.save_buttons.values():
             button.setEnabled(True)

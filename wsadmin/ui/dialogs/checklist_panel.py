@@ -67,6 +67,7 @@ class StepPanel(QFrame):
         self.title = QLabel(f"<b>{html.escape(step.title)}</b> "
                             f"<small>({step.kind})</small>", self)
         self.title.setObjectName("stepTitle")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setWordWrap(True)
         top.addWidget(self.title, 1)
         lay.addLayout(top)
@@ -106,6 +107,8 @@ class StepPanel(QFrame):
     def _label(self, text: str, name: str, muted: bool = False) -> QLabel:
         label = QLabel(text, self)
         label.setObjectName(name)
+        # Always rich text: escaped text without a tag would show its entities (&#x27;).
+        label.setTextFormat(Qt.TextFormat.RichText)
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if muted:
@@ -136,12 +139,15 @@ class StepPanel(QFrame):
             lambda text: self.go_on_button.setEnabled(bool(text.strip())))
         for w in (self.retry_button, self.rollback_button, self.abort_button):
             row.addWidget(w)
-        row.addWidget(self.go_on_note, 1)
-        row.addWidget(self.go_on_button)
+        row.addStretch(1)
+        go_on = QHBoxLayout()           # its own line: a note needs room to be written
+        go_on.addWidget(self.go_on_note, 1)
+        go_on.addWidget(self.go_on_button)
         self.failure_widgets: list[QWidget] = [self.retry_button, self.rollback_button,
                                                self.abort_button, self.go_on_note,
                                                self.go_on_button]
         lay.addLayout(row)
+        lay.addLayout(go_on)
 
     # ---- showing -----------------------------------------------------------------
 

@@ -11,30 +11,23 @@ note; the login and log steps have their optional probes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget, QWizardPage
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
+from wsadmin.ui.dialogs import checklist_run
 from wsadmin.ui.dialogs.checklist_manual import BackendProbeBox, LogScanBox
 from wsadmin.ui.dialogs.checklist_panel import StepPanel, rich
+from wsadmin.ui.dialogs.checklist_run import ChecklistRun
 from wsadmin.ui.ops import checklist as ops
 from wsadmin.ui.ops.op import Change, DbOp
-
-if TYPE_CHECKING:
-    from wsadmin.ui.dialogs.checklist import ChecklistWizard
 
 WRITES = Change.STATUS | Change.BACKUPS | Change.AUDIT
 
 
-def ask(parent: QWidget, title: str, text: str) -> bool:
-    """A yes/no question (tests replace this function)."""
-    answer = QMessageBox.question(parent, title, text)
-    return answer == QMessageBox.StandardButton.Yes
-
-
 class PhasePage(QWizardPage):
-    def __init__(self, wizard: ChecklistWizard, phase: ops.Phase) -> None:
+    def __init__(self, wizard: ChecklistRun, phase: ops.Phase) -> None:
         super().__init__(wizard)
         self.w = wizard
         self.phase = phase
@@ -175,9 +168,14 @@ class PhasePage(QWizardPage):
         if self.w.busy or self.w.checklist is None:
             return
 
-        def previewed(text: str) -> None:
-            if ask(self, "Apply the fix?", text + "\n\nA verified backup is taken first. "
-                   "Apply it?"):
+        def previewed(found: ops.FixPreview) -> None:
+            if found.empty:     # e.g. a CSV upload whose chart is gone has no parent to follow
+                checklist_run.tell(self, "Nothing to apply", found.text + "\n\nIf what the "
+                                   "check found is acceptable, say why and go on; otherwise "
+                                   "fix it by hand.")
+                return
+            if checklist_run.ask(self, "Apply the fix?", found.text + "\n\nA verified "
+                                 "backup is taken first. Apply it?"):
                 self._checklist_op(ops.apply_fix, step_id, check_id, fix_id,
                                    label=f"Fix {check_id}", changes=WRITES,
                                    then=lambda _r: self.w.after(lambda: self.run_step(
@@ -185,7 +183,7 @@ class PhasePage(QWizardPage):
 
         op = DbOp(ops.preview_fix, self.w.path, check_id, fix_id,
                   label=f"Preview the fix of {check_id}")
-        self.w.submit(op.success(lambda text: self.w.after(lambda: previewed(text)))
+        self.w.submit(op.success(lambda found: self.w.after(lambda: previewed(found)))
                       .failure(self.w.show_error))
 
     def probe_health(self, url: str) -> None:

@@ -31,6 +31,7 @@ from wsadmin.db.checklist.state import RunState as RunState
 from wsadmin.ui.ops.core import CancelToken
 
 STEPS = steps.STEPS
+STEP_BY_ID = steps.BY_ID
 ABORTED, ROLLED_BACK, COMPLETED = state.ABORTED, state.ROLLED_BACK, state.COMPLETED
 
 
@@ -100,7 +101,13 @@ def offered_fixes(check_id: str) -> list[tuple[str, str]]:
     return findings.offered_fixes(check_id)
 
 
-def preview_fix(path: str, check_id: str, fix_id: str) -> str:
+@dataclass(frozen=True)
+class FixPreview:
+    text: str
+    empty: bool         # nothing to change: there is nothing to apply
+
+
+def preview_fix(path: str, check_id: str, fix_id: str) -> FixPreview:
     """The fix's preview in words: what it changes, how many rows (reads only)."""
     from wsadmin.db.health.apply import preview_fix as preview
 
@@ -109,8 +116,8 @@ def preview_fix(path: str, check_id: str, fix_id: str) -> str:
     lines += [f"• {s.summary} ({s.count:,} row(s))" for s in found.steps]
     lines += [f"• {n}" for n in found.notes]
     if found.empty:
-        lines.append("It has nothing to change.")
-    return "\n".join(lines)
+        lines.append("It has nothing to change for what this check found.")
+    return FixPreview("\n".join(lines), found.empty)
 
 
 def apply_fix(checklist: Checklist, step_id: str, check_id: str, fix_id: str, *,
