@@ -66,9 +66,14 @@ def install_crash_handler(app: QObject) -> CrashHandler:
     from PySide6.QtWidgets import QApplication
 
     from wsadmin.ui.crash import CrashHandler
-    from wsadmin.ui.widgets.errors import show_error
 
-    handler = CrashHandler(lambda exc: show_error(QApplication.activeWindow(), exc), app)
+    def show_known(exc: BaseException) -> None:
+        # The error dialogs' module is imported by the first failure, not at start-up.
+        from wsadmin.ui.widgets.errors import show_error
+
+        show_error(QApplication.activeWindow(), exc)
+
+    handler = CrashHandler(show_known, app)
     handler.install()
     return handler
 

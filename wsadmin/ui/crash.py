@@ -17,20 +17,17 @@ values of a failed statement.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
-import platform
 import re
 import sys
 import threading
-import traceback
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -44,6 +41,10 @@ from PySide6.QtWidgets import (
 
 from wsadmin.ui.ops.core import Cancelled, WsadminError
 
+# Start-up imports this module to install the hooks, so what only a report needs
+# (PySide's `Qt` namespace, see wsadmin.ui.widgets.qtprops; platform; traceback; the
+# redaction patterns) is loaded when one is made, not by every start.
+
 CRASH_LOG = "crash.log"
 MAX_LOG_BYTES = 1_000_000        # then crash.log moves to crash.log.1 (one old file kept)
 HIDDEN = "<hidden>"
@@ -51,23 +52,27 @@ HIDDEN = "<hidden>"
 # Names whose value is a secret wherever they appear as `name=value` or `"name": value`.
 _KEY = r"[A-Za-z_]*(?:password|passwd|secret|token|api_key|salt)[A-Za-z_]*"
 _QUOTED = r"""(?:"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')"""
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # SQLAlchemy's errors end with the statement's values: the row being written.
-    (re.compile(r"\[parameters: [^\n]*"), f"[parameters: {HIDDEN}]"),
-    # bcrypt hashes ($2b$12$ + 53 characters; shorter runs too, for truncated ones).
-    (re.compile(r"\$2[abxy]?\$\d\d\$[./A-Za-z0-9]+"), "$2b$" + HIDDEN),
-    # A connection config: a Fernet token, base64 again ("Z0FBQUFB"), or bare ("gAAAAA").
-    (re.compile(r"(?:Z0FBQUFB|gAAAAA)[A-Za-z0-9+/=_-]*"), HIDDEN),
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {HIDDEN}"),
-    (re.compile(rf"""(?i)(["']{_KEY}["']\s*:\s*){_QUOTED}"""), rf'\1"{HIDDEN}"'),
-    (re.compile(rf"(?i)\b({_KEY}\s*=\s*)(?:{_QUOTED}|[^\s,;&)\]}}]+)"), rf"\1{HIDDEN}"),
-    # scheme://user:password@host
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@"), rf"\1{HIDDEN}@"),
-)
+
+
+@cache
+def _redactions() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return (
+        # SQLAlchemy's errors end with the statement's values: the row being written.
+        (re.compile(r"\[parameters: [^\n]*"), f"[parameters: {HIDDEN}]"),
+        # bcrypt hashes ($2b$12$ + 53 characters; shorter runs too, for truncated ones).
+        (re.compile(r"\$2[abxy]?\$\d\d\$[./A-Za-z0-9]+"), "$2b$" + HIDDEN),
+        # A connection config: a Fernet token, base64 again ("Z0FBQUFB"), or bare ("gAAAAA").
+        (re.compile(r"(?:Z0FBQUFB|gAAAAA)[A-Za-z0-9+/=_-]*"), HIDDEN),
+        (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {HIDDEN}"),
+        (re.compile(rf"""(?i)(["']{_KEY}["']\s*:\s*){_QUOTED}"""), rf'\1"{HIDDEN}"'),
+        (re.compile(rf"(?i)\b({_KEY}\s*=\s*)(?:{_QUOTED}|[^\s,;&)\]}}]+)"), rf"\1{HIDDEN}"),
+        # scheme://user:password@host
+        (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@"), rf"\1{HIDDEN}@"),
+    )
 
 
 def redact(text: str) -> str:
-    for pattern, replacement in _REDACTIONS:
+    for pattern, replacement in _redactions():
         text = pattern.sub(replacement, text)
     return text
 
@@ -85,8 +90,12 @@ def is_known(exc: BaseException) -> bool:
 
 def crash_report(exc: BaseException, thread: str | None = None) -> str:
     """The versions and the traceback (chained exceptions included, locals never), redacted."""
-    # Imported here: reading the installed metadata costs ~30 ms (importlib.metadata,
-    # email), paid by every start-up if taken at import, and only needed by a crash.
+    # Imported here (see the imports): reading the installed metadata alone costs ~30 ms
+    # (importlib.metadata, email).
+    import datetime as dt
+    import platform
+    import traceback
+
     from wsadmin.versions import version_lines
 
     when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -139,6 +148,9 @@ class CrashDialog(QDialog):
     """The report, readable and selectable, with Copy and Close."""
 
     def __init__(self, report: str, saved: str, parent: QWidget | None = None) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QFontDatabase
+
         super().__init__(parent)
         self.setObjectName("crashDialog")
         self.setWindowTitle("wsadmin hit a bug")
@@ -195,9 +207,11 @@ class CrashHandler(QObject):
         self._show_known = show_known
         self.dialog: CrashDialog | None = None
         self._previous: tuple[object, object] | None = None
-        queued = Qt.ConnectionType.QueuedConnection     # never inside the hook itself
-        self.bugReported.connect(self._show_bug, queued)
-        self.knownError.connect(self._show_known_error, queued)
+        # Emitted from another thread, these queue to this object's (the GUI) thread by
+        # themselves; _report queues the GUI thread's own reports, so that no dialog is
+        # ever shown inside the hook.
+        self.bugReported.connect(self._show_bug)
+        self.knownError.connect(self._show_known_error)
 
     def install(self) -> None:
         self._previous = (sys.excepthook, threading.excepthook)
@@ -223,18 +237,18 @@ class CrashHandler(QObject):
         if isinstance(exc, KeyboardInterrupt):
             print("wsadmin: interrupted", file=sys.stderr)
             return
-        if is_known(exc):
-            self.knownError.emit(exc)
-        else:
-            self.bugReported.emit(*record_crash(exc, thread))
+        known = is_known(exc)
+        args: tuple[object, ...] = (exc,) if known else record_crash(exc, thread)
+        signal = self.knownError if known else self.bugReported
         app = QApplication.instance()
-        gui = app is not None and QThread.currentThread() is app.thread()
-        if gui and QThread.currentThread().loopLevel() == 0:
-            # No event loop runs (start-up, or after it ended): the queued call would
+        if app is None or QThread.currentThread() is not app.thread():
+            signal.emit(*args)
+        elif QThread.currentThread().loopLevel() == 0:
+            # No event loop runs (start-up, or after it ended): a queued call would
             # never come, so show it now, and wait for the operator to read it.
-            from PySide6.QtCore import QCoreApplication
-
-            QCoreApplication.sendPostedEvents(self)
+            signal.emit(*args)
+        else:
+            QTimer.singleShot(0, self, lambda: signal.emit(*args))
 
     def _show_known_error(self, exc: BaseException) -> None:
         self._show_known(exc)
