@@ -122,6 +122,44 @@ def test_quick_start_shows_the_status_in_the_first_frame(qtbot: QtBot, demo_db: 
         _close_quick(window)
 
 
+def test_the_resume_offer_comes_after_the_first_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    """An unfinished checklist run is offered once the first screen is done, not before:
+    looking for it loads the checklist's modules, and the window comes first."""
+    from tests.unit.checklist.support import demo
+    from wsadmin.db.checklist.run import Checklist
+
+    db = demo(tmp_path / "app_metadata.db", "legacy")
+    Checklist.start(db)                                 # started, never finished
+    window = MainWindow(Settings(), defer_views=True, open_path=db)
+    qtbot.addWidget(window)
+    window.show_first_screen()
+    try:
+        assert window.session.is_open and not window.startup_finished
+        window.session.settle()
+        assert window.resume_offer.box is None, "nothing is looked for before start()"
+        qtbot.waitUntil(lambda: window.startup_finished, timeout=5000)
+        qtbot.waitUntil(lambda: window.resume_offer.box is not None, timeout=5000)
+        assert "did not finish" in window.resume_offer.box.text()
+    finally:
+        if window.resume_offer.box is not None:
+            window.resume_offer.box.close()
+        _close_quick(window)
+
+
+def test_no_run_means_no_checklist_module_is_loaded(tmp_path: Path) -> None:
+    """The common answer (no run was ever started) is one stat: ops.resume imports the
+    checklist only when a state file exists."""
+    from tests.unit.checklist.support import demo
+
+    db = demo(tmp_path / "app_metadata.db", "legacy")
+    code = ("import sys; from wsadmin.ui.ops.resume import unfinished_run; "
+            f"assert unfinished_run({str(db)!r}) is None; "
+            "print(sorted(m for m in sys.modules if m.startswith('wsadmin.db.checklist')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "WSADMIN_HOME": str(tmp_path / "home")})
+    assert out.stdout.strip() == "['wsadmin.db.checklist', 'wsadmin.db.checklist.paths']"
+
+
 def _laid_out(window: MainWindow) -> list[tuple[int, int, int, int]]:
     """Where the toolbar and the Overview's cards are, once pending layouts are done
     (the first paint does them first)."""

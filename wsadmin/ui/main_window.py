@@ -111,7 +111,7 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         s.openingChanged.connect(self._set_start_busy)
         s.busyChanged.connect(lambda _b: self._show_busy())
         s.errorOccurred.connect(lambda exc, title: self.show_error(exc, title or None))
-        self.resume_offer = ResumeOffer(s, self, self.open_checklist)
+        self.resume_offer = ResumeOffer(s, self, self.open_checklist, started=not defer_views)
         self._update_actions()
         self.settings.restore_window(self, DEFAULT_SIZE)
         if open_path is not None:
@@ -167,6 +167,7 @@ class MainWindow(FileDropTarget, DialogOpener, QMainWindow):
         self.start_page   # noqa: B018 - built now rather than when a database is closed
         self.log.build()
         self.install_views()
+        self.resume_offer.start()
 
     def install_views(self) -> None:
         """The views after the Overview, in sidebar order, with their actions (once)."""

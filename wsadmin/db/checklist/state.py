@@ -10,9 +10,7 @@ results: no password, no token, no row of the database (SCHEMA.md "Secrets").
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 import wsadmin
 from wsadmin.db.checklist.decision import Decision
 from wsadmin.db.checklist.model import StepRecord, now
+from wsadmin.db.checklist.paths import state_path
 from wsadmin.db.common import audit
 from wsadmin.db.common.text import json_safe
 from wsadmin.db.sqlite.files import atomic_write_bytes, mode_no_wider_than
 
 FORMAT: Final = 1
-FOLDER: Final = "checklists"
 IN_PROGRESS, COMPLETED, ABORTED, ROLLED_BACK, ABANDONED = (
     "in_progress", "completed", "aborted", "rolled_back", "abandoned")
 _MAX_BYTES: Final = 8 << 20
@@ -108,13 +106,6 @@ def safe_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def state_path(db: str | Path) -> Path:
-    resolved = str(Path(db).resolve())
-    digest = hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(resolved).name)[:60] or "database"
-    return audit.data_dir() / FOLDER / f"{name}-{digest}.json"
 
 
 def save(state: RunState) -> Path:

@@ -1,7 +1,9 @@
 """Reopening a database whose deployment checklist did not finish offers to resume it.
 
-Runs after every open, so it stays light: the checklist's modules are imported
-on the worker (to read the run's state file) and only when a run is found.
+Runs after every open, so it stays light: it looks for the run's state file on
+the worker, and imports the checklist's modules only when there is one. At the
+app's start it waits for `start()` (after the first screen): the window comes
+first, the offer is a dialog over it.
 """
 
 from __future__ import annotations
@@ -20,22 +22,34 @@ if TYPE_CHECKING:
 
 
 def _unfinished(path: str) -> Any:
-    from wsadmin.ui.ops.checklist import unfinished
+    from wsadmin.ui.ops.resume import unfinished_run
 
-    return unfinished(path)
+    return unfinished_run(path)
 
 
 class ResumeOffer(QObject):
     """When a database opens with an unfinished checklist run, offer to resume it."""
 
     def __init__(self, session: Session, parent: QWidget,
-                 open_wizard: Callable[[], object]) -> None:
+                 open_wizard: Callable[[], object], started: bool = True) -> None:
         super().__init__(parent)
         self.session, self.window, self.open_wizard = session, parent, open_wizard
         self.box: QMessageBox | None = None
+        self._started = started
+        self._waiting: str | None = None        # opened before start()
         session.opened.connect(self._opened)
 
+    def start(self) -> None:
+        """Look for the database opened so far, and for every later one as it opens."""
+        self._started = True
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and str(self.session.path) == waiting:
+            self._opened(waiting)
+
     def _opened(self, path: str) -> None:
+        if not self._started:
+            self._waiting = path
+            return
         op = DbOp(_unfinished, path, label="Look for an unfinished checklist").quiet()
         self.session.run(op.success(lambda run: self._found(path, run)))
 
