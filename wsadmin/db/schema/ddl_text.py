@@ -10,13 +10,26 @@ nothing else of SQL is interpreted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from functools import lru_cache
+from typing import NamedTuple
 
 _OPEN_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
 
+# One pass of the regex engine instead of a Python loop over characters: reading the
+# reference shapes and a database's own tables tokenizes every CREATE TABLE text, on
+# the path of the GUI's first screen. Alternatives are tried in order: whitespace and
+# comments are skipped; a quote left open runs to the end of the text.
+_TOKEN = re.compile(r"""
+    (?P<skip> \s+ | --[^\n]*(?:\n|\Z) | /\*.*?(?:\*/|\Z) )
+  | (?P<string> '(?:[^']|'')*(?:'|\Z) )
+  | (?P<ident> "(?:[^"]|"")*(?:"|\Z) | `(?:[^`]|``)*(?:`|\Z) | \[[^\]]*(?:\]|\Z) )
+  | (?P<word> [\w$][\w$.]* )
+  | (?P<punct> . )
+""", re.VERBOSE | re.DOTALL)
 
-@dataclass(frozen=True)
-class Token:
+
+class Token(NamedTuple):
     text: str
     kind: str  # "word", "ident" (quoted identifier), "string", "punct"
     start: int = 0
@@ -39,45 +52,11 @@ class Token:
 
 def tokenize(sql: str) -> list[Token]:
     """Split SQL into tokens, dropping whitespace and comments."""
-    tokens: list[Token] = []
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch.isspace():
-            i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end + 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-        elif ch in _OPEN_QUOTES:
-            close = _OPEN_QUOTES[ch]
-            j = i + 1
-            while j < n:
-                if sql[j] == close:
-                    # A doubled quote is an escaped quote (not for [brackets]).
-                    if close != "]" and j + 1 < n and sql[j + 1] == close:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            kind = "string" if ch == "'" else "ident"
-            tokens.append(Token(sql[i:j + 1], kind, i))
-            i = j + 1
-        elif ch.isalnum() or ch == "_" or ch == "$":
-            j = i + 1
-            while j < n and (sql[j].isalnum() or sql[j] in "_$."):
-                j += 1
-            tokens.append(Token(sql[i:j], "word", i))
-            i = j
-        else:
-            tokens.append(Token(ch, "punct", i))
-            i += 1
-    return tokens
+    return [Token(m.group(), kind, m.start()) for m in _TOKEN.finditer(sql)
+            if (kind := m.lastgroup or "punct") != "skip"]
 
 
-def _render(tokens: list[Token]) -> str:
+def _render(tokens: tuple[Token, ...]) -> str:
     """Tokens back to text, each run of whitespace or comments as one space.
 
     Tokens written together stay together (`a>=0`, `1e-5`), so the text is the
@@ -93,6 +72,13 @@ def _render(tokens: list[Token]) -> str:
 
 def table_definitions(create_sql: str) -> list[list[Token]]:
     """The comma-separated items between the outer parentheses of a CREATE TABLE."""
+    return [list(item) for item in _definitions(create_sql)]
+
+
+@lru_cache(maxsize=256)
+def _definitions(create_sql: str) -> tuple[tuple[Token, ...], ...]:
+    """table_definitions, kept per text: checks() and unique_constraint_names() both read
+    every table's text, and the reference shapes are read from the same texts again."""
     tokens = tokenize(create_sql)
     try:
         start = next(i for i, t in enumerate(tokens) if t.text == "(")
@@ -111,10 +97,10 @@ def table_definitions(create_sql: str) -> list[list[Token]]:
             items.append([])
             continue
         items[-1].append(tok)
-    return [item for item in items if item]
+    return tuple(tuple(item) for item in items if item)
 
 
-def _group(tokens: list[Token], start: int) -> tuple[list[Token], int]:
+def _group(tokens: tuple[Token, ...], start: int) -> tuple[tuple[Token, ...], int]:
     """The tokens inside the parenthesis opening at `start`, and the index after it."""
     depth = 0
     for i in range(start, len(tokens)):
@@ -127,8 +113,7 @@ def _group(tokens: list[Token], start: int) -> tuple[list[Token], int]:
     return tokens[start + 1:], len(tokens)
 
 
-@dataclass(frozen=True)
-class ParsedCheck:
+class ParsedCheck(NamedTuple):
     sql: str
     name: str | None
 
@@ -136,7 +121,7 @@ class ParsedCheck:
 def checks(create_sql: str) -> list[ParsedCheck]:
     """Every CHECK constraint, table-level or attached to a column, in order."""
     found: list[ParsedCheck] = []
-    for item in table_definitions(create_sql):
+    for item in _definitions(create_sql):
         i = 0
         while i < len(item):
             if item[i].upper == "CHECK" and i + 1 < len(item) and item[i + 1].text == "(":
@@ -154,7 +139,7 @@ def checks(create_sql: str) -> list[ParsedCheck]:
 def unique_constraint_names(create_sql: str) -> dict[tuple[str, ...], str]:
     """Names of table-level `CONSTRAINT name UNIQUE (cols)` items, by their columns."""
     names: dict[tuple[str, ...], str] = {}
-    for item in table_definitions(create_sql):
+    for item in _definitions(create_sql):
         if (len(item) >= 4 and item[0].upper == "CONSTRAINT" and item[2].upper == "UNIQUE"
                 and item[3].text == "("):
             inner, _ = _group(item, 3)
