@@ -19,13 +19,13 @@ from pytestqt.qtbot import QtBot
 from wsadmin.db.common.errors import NotADatabase
 from wsadmin.ui.crash import (
     CRASH_LOG,
-    CrashDialog,
     CrashHandler,
     RedactingFormatter,
     crash_log_path,
     redact,
     write_crash_log,
 )
+from wsadmin.ui.crash_dialog import CrashDialog
 from wsadmin.ui.widgets.errors import ErrorDialog, show_error
 
 HASH = "$2b$12$" + "R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"

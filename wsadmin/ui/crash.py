@@ -26,24 +26,19 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication
 
 from wsadmin.ui.ops.core import Cancelled, WsadminError
 
-# Start-up imports this module to install the hooks, so what only a report needs
-# (PySide's `Qt` namespace, see wsadmin.ui.widgets.qtprops; platform; traceback; the
-# redaction patterns) is loaded when one is made, not by every start.
+if TYPE_CHECKING:
+    from wsadmin.ui.crash_dialog import CrashDialog
+
+# Start-up imports this module to install the hooks, so what only a report needs (the
+# dialog's module and its Qt classes, which PySide creates on first use; platform;
+# traceback; the redaction patterns) is loaded when one is made, not by every start.
 
 CRASH_LOG = "crash.log"
 MAX_LOG_BYTES = 1_000_000        # then crash.log moves to crash.log.1 (one old file kept)
@@ -144,57 +139,6 @@ def record_crash(exc: BaseException, thread: str | None = None) -> tuple[str, st
     return report, saved
 
 
-class CrashDialog(QDialog):
-    """The report, readable and selectable, with Copy and Close."""
-
-    def __init__(self, report: str, saved: str, parent: QWidget | None = None) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QFontDatabase
-
-        super().__init__(parent)
-        self.setObjectName("crashDialog")
-        self.setWindowTitle("wsadmin hit a bug")
-        self.reports = [report]
-        layout = QVBoxLayout(self)
-        self.heading = QLabel("<b>wsadmin hit a bug</b>", self)
-        self.explanation = QLabel(
-            "Something unexpected went wrong inside wsadmin: a bug in wsadmin, not a "
-            "problem with your database. Copy the report below and include it in a bug "
-            "report; it holds no passwords, tokens or connection settings.", self)
-        self.explanation.setWordWrap(True)
-        self.saved = QLabel(saved, self)
-        self.saved.setWordWrap(True)
-        self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text = QPlainTextEdit(report, self)
-        self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.text.setAccessibleName("Crash report")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        self.copy_button = QPushButton("&Copy report", self)
-        self.copy_button.setToolTip("Copy the versions and the traceback to the clipboard")
-        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.copy_button.clicked.connect(self.copy_report)
-        buttons.rejected.connect(self.reject)
-        for widget in (self.heading, self.explanation, self.saved, self.text, buttons):
-            layout.addWidget(widget)
-        self.resize(760, 480)
-
-    def add_report(self, report: str, saved: str) -> None:
-        """Another bug while this dialog is open: one dialog, every report in it."""
-        self.reports.append(report)
-        self.heading.setText(f"<b>wsadmin hit {len(self.reports)} bugs</b>")
-        self.saved.setText(saved)
-        self.text.setPlainText(self.report_text())
-
-    def report_text(self) -> str:
-        return ("\n" + "-" * 72 + "\n").join(self.reports)
-
-    def copy_report(self) -> None:
-        QApplication.clipboard().setText(self.report_text())
-        self.copy_button.setText("Copied")
-
-
 class CrashHandler(QObject):
     """Owns the hooks; lives in the GUI thread, so its signals queue there from any thread."""
 
@@ -257,6 +201,8 @@ class CrashHandler(QObject):
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.add_report(report, saved)
             return
+        from wsadmin.ui.crash_dialog import CrashDialog
+
         self.dialog = CrashDialog(report, saved, QApplication.activeWindow())
         if QThread.currentThread().loopLevel() == 0:
             self.dialog.exec()

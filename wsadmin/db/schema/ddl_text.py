@@ -83,7 +83,7 @@ def _definitions(create_sql: str) -> tuple[tuple[Token, ...], ...]:
     try:
         start = next(i for i, t in enumerate(tokens) if t.text == "(")
     except StopIteration:  # CREATE TABLE ... AS SELECT: no definitions to read
-        return []
+        return ()
     items: list[list[Token]] = [[]]
     depth = 0
     for tok in tokens[start + 1:]:

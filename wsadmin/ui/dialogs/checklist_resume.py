@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from wsadmin.ui.ops.op import DbOp
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from wsadmin.ui.session import Session
 
 
@@ -56,6 +58,8 @@ class ResumeOffer(QObject):
     def _found(self, path: str, run: Any) -> None:
         if run is None or str(self.session.path) != path:
             return
+        from PySide6.QtWidgets import QMessageBox  # a Qt class made on first use
+
         from wsadmin.ui.ops import checklist as ops
 
         point = run.resume_point()
