@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import bcrypt
@@ -178,6 +179,30 @@ def test_user_list_and_show(tmp_path: Path, capsys: Capture,
     assert [u["username"] for u in data["users"]] == ["alice", "carol"]
     code, out, _ = run(capsys, monkeypatch, "user", "show", str(db), "carol")
     assert code == 0 and "alices-workspace: editor" in out and "(current)" in out
+
+
+def test_user_list_columns_stay_aligned_with_long_values(tmp_path: Path, capsys: Capture,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A username or e-mail longer than any fixed width does not push the later columns
+    out of line: each column is as wide as its widest cell."""
+    db = build(tmp_path)
+    long_name = "a-very-long-username-that-goes-on-and-on"
+    code, _, _ = run(capsys, monkeypatch, "user", "add", str(db), long_name, "--email",
+                     "someone.with.a.long.address@example.org", "--password-stdin", "--yes",
+                     stdin="s3cret-pw\n")
+    assert code == 0
+    code, out, _ = run(capsys, monkeypatch, "user", "list", str(db))
+    assert code == 0
+    header, *rows = out.splitlines()[:-1]       # the last line counts the users
+    assert len(rows) == 5 and header.split()[:3] == ["id", "username", "email"]
+    assert any(long_name in row for row in rows)
+    # Every row's e-mail (the only cell with an @) starts under "email", and its role
+    # (the next cell) under "role", however long the username before them.
+    for row in rows:
+        email = re.search(r"\S+@\S+", row)
+        assert email is not None and email.start() == header.index("email"), out
+        role = row[email.end():].split()[0]
+        assert row.index(role, email.end()) == header.index("role"), out
 
 
 def test_workspace_add_edit_and_settings(tmp_path: Path, capsys: Capture,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wsadmin.cli.common import add_yes, confirm, print_json, print_step
+from wsadmin.cli.common import add_yes, confirm, print_json, print_step, table
 from wsadmin.db.common.text import printable, printable_lines
 
 ROLES = ("admin", "editor", "viewer")
@@ -117,12 +117,19 @@ def report(args: argparse.Namespace, change: Any, backup: str | None) -> None:
         print(printable(f"  note: {note}"))
 
 
-def row_line(row: Any) -> str:
+USER_HEADER = ("id", "username", "email", "role", "active", "current workspace", "ws",
+               "last login")
+USER_NUMBERS = (0, 6)          # right-aligned columns
+
+
+def row_cells(row: Any) -> list[str]:
+    """One user as the cells of USER_HEADER, printable (table() pads them)."""
     active = {True: "active", False: "inactive", None: "active NULL"}[row.active]
     current = row.current_workspace_slug or ("-" if row.current_workspace_id is None
                                              else f"missing {row.current_workspace_id}")
-    return printable(f"{row.id:>8}  {row.username:<24} {row.email:<32} {row.global_role:<7} "
-                     f"{active:<8} {current:<24} {row.workspaces:>3}  {row.last_login or '-'}")
+    return [printable(str(cell)) for cell in (
+        row.id, row.username, row.email, row.global_role, active, current, row.workspaces,
+        row.last_login or "-")]
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -245,10 +252,9 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"total": total, "users": [vars(r) for r in rows]})
         return 0
-    print(f"{'id':>8}  {'username':<24} {'email':<32} {'role':<7} {'active':<8} "
-          f"{'current workspace':<24} {'ws':>3}  last login")
-    for row in rows:
-        print(row_line(row))
+    # Columns as wide as their widest cell: long usernames and e-mails stay aligned.
+    for line in table(USER_HEADER, (row_cells(r) for r in rows), right=USER_NUMBERS):
+        print(line)
     print(f"{len(rows):,} of {total:,} user(s)")
     return 0
 
@@ -261,7 +267,8 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**vars(detail.row), "memberships": [vars(m) for m in detail.memberships]})
         return 0
-    print(row_line(detail.row))
+    for line in table(USER_HEADER, [row_cells(detail.row)], right=USER_NUMBERS):
+        print(line)
     for m in detail.memberships:
         marks = (" (current)" if m.current else "") + (" (only active admin)" if m.sole_admin
                                                        else "")
