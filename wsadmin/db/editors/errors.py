@@ -76,6 +76,9 @@ def editability(state: State, recorded: str | None, offer: Offer) -> Editability
     if state is State.AT_REVISION:
         reason = (f"the database is at revision {recorded}, not head: the editors write "
                   "only the head schema the backend runs on")
+    elif state is State.UNVERSIONED_HEAD:
+        reason = ("the database has the head schema but no revision recorded (unversioned "
+                  "head): the editors are read-only until its revision is recorded")
     elif state in (State.FOREIGN, State.UNKNOWN_REVISION):
         reason = f"the database is {state.value.replace('_', ' ')}: wsadmin does not edit it"
     else:
