@@ -46,6 +46,28 @@ def md_rows(text: str, section: str) -> dict[str, list[str]]:
     return rows
 
 
+def test_a_backend_that_did_not_answer_shows_no_empty_fields(tmp_path: Path) -> None:
+    """With no answer there are no fields: the probe table says "no answer" and lists no
+    status or counts the backend never sent (no "null" rows)."""
+    import socket
+
+    db = demo(tmp_path / "app_metadata.db", "legacy")
+    checklist = Checklist.start(db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    checklist.attach("login", "health",
+                     probe.probe_health(f"127.0.0.1:{port}", timeout=1.0).to_json())
+    section = report.markdown(checklist.state).split("## Backend probe\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in section.splitlines() if line.startswith("| "))}
+    assert rows["GET /api/health"][0].startswith("no answer"), section
+    assert not {"status", "users\\_without\\_workspace", "users_without_workspace",
+                "workspace\\_count", "workspace_count"} & set(rows), section
+
+
 def test_row_counts_before_and_after_are_the_databases(finished: tuple[Checklist, Path]
                                                        ) -> None:
     checklist, db = finished

@@ -160,10 +160,15 @@ def _probe(run: RunState, doc: Document) -> None:
     if health is not None:
         rows.append(["GET /api/health", _call(health["health"])])
         rows.append(["GET /api/health/workspace-check", _call(health["workspace_check"])])
-        rows.append(["status", _json(health.get("status"))])
-        rows.append(["users_without_workspace", _json(health.get("users_without_workspace"))])
-        rows.append(["default_workspace_exists", _json(health.get("default_workspace_exists"))])
-        rows.append(["workspace_count", _json(health.get("workspace_count"))])
+        if 200 <= (health["workspace_check"].get("status") or 0) < 300:
+            # Its fields, as the backend spelt them; without an answer (or with an error
+            # page) there are none to show.
+            rows.append(["status", _json(health.get("status"))])
+            rows.append(["users_without_workspace",
+                         _json(health.get("users_without_workspace"))])
+            rows.append(["default_workspace_exists",
+                         _json(health.get("default_workspace_exists"))])
+            rows.append(["workspace_count", _json(health.get("workspace_count"))])
         rows += [["warning", w] for w in health.get("warnings", [])]
     if login is not None:
         rows.append(["POST /api/auth/login (test account)", _call(login["login"])])
