@@ -28,6 +28,12 @@ READY_ENV = "WSADMIN_EXIT_WHEN_READY"
 def main(argv: Sequence[str] | None = None) -> int:
     args = [a for a in (sys.argv[1:] if argv is None else argv) if a != "--debug"]
     path = args[0] if args else None
+    if path is not None:
+        # First of all, before Qt: a child process reads the database's status on another
+        # core while this one imports Qt and builds the window (ops/early_read.py).
+        from wsadmin.ui.ops import early_read
+
+        early_read.start(path)
     from PySide6.QtWidgets import QApplication
 
     from wsadmin.ui.crash import RedactingFormatter

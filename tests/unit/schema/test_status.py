@@ -149,7 +149,7 @@ def test_sqlite_without_tables_is_empty(tmp_path: Path) -> None:
     status = inspect(path)
     assert status.state is State.EMPTY
     assert pending_ids(path) == ALL_IDS
-    assert status.problems == []
+    assert status.problems == ()
 
 
 def test_foreign_sqlite_database(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ wsadmin and is reported with a traceback.
 from __future__ import annotations
 
 import errno
-import sqlite3
 
 from wsadmin.db.common.text import printable
 
@@ -152,6 +151,8 @@ def classify_sqlite_error(exc: BaseException, path: object, doing: str) -> Wsadm
 
     `doing` completes the sentence "wsadmin could not ..." (e.g. "open").
     """
+    import sqlite3  # here: the errors are imported by the GUI's first screen, SQLite not
+
     code = getattr(exc, "sqlite_errorcode", None)
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)

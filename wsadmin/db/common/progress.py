@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsadmin.db.common.errors import WsadminError
 
@@ -17,8 +17,7 @@ class StepState(enum.StrEnum):
     SKIPPED = "skipped"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One step of an operation, reported each time its state or fraction changes."""
 
     id: str            # stable: "preflight", "backup", "verify", "upgrade:001", ...

@@ -13,43 +13,39 @@ legacy shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from wsadmin.db.schema.shape import HEAD, Shape, Table
+if TYPE_CHECKING:
+    from wsadmin.db.schema.shape import Shape, Table
 
 BASE: Final = "base"
 
 
-@dataclass(frozen=True)
-class AddTable:
+class AddTable(NamedTuple):
     """A table in its head shape."""
 
     table: str
 
 
-@dataclass(frozen=True)
-class AddColumn:
+class AddColumn(NamedTuple):
     """A column as head declares it, with the foreign keys, indexes and checks on it."""
 
     table: str
     column: str
 
 
-@dataclass(frozen=True)
-class SetNotNull:
+class SetNotNull(NamedTuple):
     table: str
     column: str
 
 
-@dataclass(frozen=True)
-class AddForeignKey:
+class AddForeignKey(NamedTuple):
     table: str
     columns: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AddIndex:
+class AddIndex(NamedTuple):
     """Every head index (not constraint) on exactly these columns."""
 
     table: str
@@ -59,8 +55,7 @@ class AddIndex:
 Addition = AddTable | AddColumn | SetNotNull | AddForeignKey | AddIndex
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):
     id: str
     down: str | None
     title: str
@@ -176,6 +171,8 @@ def pending(rev_id: str) -> tuple[Revision, ...]:
 
 
 def _undo(shape: Shape, change: Addition) -> Shape:
+    from wsadmin.db.schema.shape import Shape
+
     if isinstance(change, AddTable):
         return Shape(tuple(t for t in shape.tables if t.name != change.table))
     table = shape.table(change.table)
@@ -185,6 +182,8 @@ def _undo(shape: Shape, change: Addition) -> Shape:
 
 
 def _undo_in_table(t: Table, change: Addition) -> Table:
+    from dataclasses import replace
+
     if isinstance(change, AddColumn):
         if t.column(change.column) is None:
             raise ValueError(f"{change}: head has no column {t.name}.{change.column}")
@@ -214,7 +213,12 @@ def _undo_in_table(t: Table, change: Addition) -> Table:
     raise TypeError(change)
 
 
+@cache
 def _derive() -> dict[str, Shape]:
+    """Every revision's shape, made on first use: the revisions' ids and words (what the
+    GUI's first screen needs of this module) do not need the reference shapes."""
+    from wsadmin.db.schema.shape import HEAD
+
     shapes = {HEAD_REVISION: HEAD}
     shape = HEAD
     for rev, below in zip(reversed(REVISIONS), reversed((BASE, *REVISION_IDS[:-1])),
@@ -225,9 +229,6 @@ def _derive() -> dict[str, Shape]:
     return shapes
 
 
-_SHAPES: Final = _derive()
-
-
 def shape_at(rev_id: str) -> Shape:
     """The shape wsadmin's chain leaves at `rev_id`; BASE gives the legacy shape."""
-    return _SHAPES[rev_id]
+    return _derive()[rev_id]

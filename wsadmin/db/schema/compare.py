@@ -36,32 +36,14 @@ Without `later`, extras are judged as above.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from wsadmin.db.schema.facts import ORM_FILLED
 from wsadmin.db.schema.shape import LEFTOVER_PREFIX, Index, Shape, Table
-
-
-class Severity(enum.StrEnum):
-    BREAKING = "breaking"
-    DEGRADED = "degraded"
-    COSMETIC = "cosmetic"
-
+from wsadmin.db.schema.status_types import Difference as Difference
+from wsadmin.db.schema.status_types import Severity as Severity
 
 B, D, C = Severity.BREAKING, Severity.DEGRADED, Severity.COSMETIC
-
-
-@dataclass(frozen=True)
-class Difference:
-    severity: Severity
-    kind: str
-    """Stable id: missing_table, missing_column, nullable, missing_unique, ..."""
-    table: str
-    message: str
-    """Operator words, one sentence without a final period."""
-    column: str | None = None
 
 
 def affinity(declared: str) -> str:

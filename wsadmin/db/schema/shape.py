@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final
 
 from wsadmin.db.schema import ddl_text
 
@@ -200,11 +200,32 @@ def shape_from_sql(sql: str) -> Shape:
 
 def packaged_sql(name: str) -> str:
     """One of the reference SQL files shipped in wsadmin/db/schema/sql/."""
+    from importlib import resources
+
     return resources.files("wsadmin.db.schema").joinpath("sql", name).read_text("utf-8")
 
 
-HEAD: Final[Shape] = shape_from_sql(packaged_sql("head.sql"))
-"""What the backend's models create: the schema its code needs (revision 20251109220344)."""
+_REFERENCES: Final = {
+    # What the backend's models create: the schema its code needs (revision 20251109220344).
+    "HEAD": "head.sql",
+    # The pre-workspace schema, before revision 001.
+    "LEGACY": "legacy.sql",
+}
 
-LEGACY: Final[Shape] = shape_from_sql(packaged_sql("legacy.sql"))
-"""The pre-workspace schema, before revision 001."""
+
+@cache
+def _reference(name: str) -> Shape:
+    return shape_from_sql(packaged_sql(_REFERENCES[name]))
+
+
+def __getattr__(name: str) -> Shape:
+    """`HEAD` and `LEGACY`, read from their SQL files on first use (PEP 562): modules that
+    only need this one's records (the GUI's first screen) do not pay for reading them."""
+    if name in _REFERENCES:
+        return _reference(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    HEAD: Shape
+    LEGACY: Shape

@@ -30,7 +30,6 @@ Decisions, in order:
 
 from __future__ import annotations
 
-import enum
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -45,42 +44,10 @@ from wsadmin.db.schema.shape import (
     Shape,
     read_shape,
 )
+from wsadmin.db.schema.status_types import Offer as Offer
+from wsadmin.db.schema.status_types import State as State
+from wsadmin.db.schema.status_types import command_for as command_for
 from wsadmin.db.schema.wording import summary_and_symptom
-
-
-class State(enum.StrEnum):
-    EMPTY = "empty"
-    LEGACY = "legacy"
-    AT_REVISION = "at_revision"
-    UNVERSIONED_HEAD = "unversioned_head"
-    STUCK_AT_001 = "stuck_at_001"
-    RECORDED_AHEAD_OF_SHAPE = "recorded_ahead_of_shape"
-    HALF_INITIALISED = "half_initialised"
-    MIXED = "mixed"
-    HALF_UPGRADED = "half_upgraded"
-    UNKNOWN_REVISION = "unknown_revision"
-    FOREIGN = "foreign"
-
-
-class Offer(enum.StrEnum):
-    """What wsadmin offers to do (SCHEMA.md "what wsadmin offers")."""
-
-    UPGRADE = "upgrade"
-    ADOPT = "adopt"
-    REPAIR = "repair"
-    INIT = "init"
-    NOTHING = "nothing"
-    REFUSE = "refuse"
-
-
-def command_for(offer: Offer, path: object = "DB") -> str | None:
-    """The command that takes a database with this offer to head (`wsadmin upgrade DB`),
-    None when there is none (at head: nothing to do; refused: wsadmin cannot help). Every
-    refusal that names what to run instead asks this, so all of them agree with `status`."""
-    if offer in (Offer.NOTHING, Offer.REFUSE):
-        return None
-    return f"wsadmin {offer.value} {path}"
-
 
 _OFFERS = {
     State.EMPTY: Offer.INIT,

@@ -11,69 +11,20 @@ CorruptDatabase); every SQLite database gets a Status, `foreign` and
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from wsadmin.db.schema import chain
-from wsadmin.db.schema.compare import Difference, Severity
+from wsadmin.db.schema.compare import Severity
 from wsadmin.db.schema.shape import HEAD, LEFTOVER_PREFIX, Shape
 from wsadmin.db.schema.states import Classification, Offer, State, classify, classify_shape
+from wsadmin.db.schema.status_types import MISSING as MISSING
+from wsadmin.db.schema.status_types import PendingRevision as PendingRevision
+from wsadmin.db.schema.status_types import Status as Status
 from wsadmin.db.sqlite.connect import read_without_side_files, translated_errors
 from wsadmin.db.sqlite.files import check_file
 from wsadmin.db.sqlite.introspect import journal_mode, quote_ident, table_names
 
 HEAD_ID = chain.HEAD_REVISION
-MISSING = "missing"     # the state id the GUI and the checklist use for a path with no file
-
-
-class PendingRevision(NamedTuple):     # (read at GUI start-up: a NamedTuple is cheap)
-    revision: str
-    description: str
-    details: str
-
-
-@dataclass(frozen=True)
-class Status:
-    path: str
-    size: int
-    journal_mode: str | None
-    state: State
-    current_revision: str | None
-    """The one revision alembic_version records (None: none, or not one we know)."""
-    head: str
-    pending: list[PendingRevision]
-    """What the offered action would run to reach head, in order."""
-    counts: dict[str, int]
-    summary: str
-    symptom: str
-    offer: Offer
-    highest_present: str | None = None
-    recorded_rows: tuple[str, ...] = ()
-    differences: tuple[Difference, ...] = ()
-    leftovers: tuple[str, ...] = ()
-    problems: list[str] = field(default_factory=list)
-    """Breaking differences from the shape it is measured against, in words."""
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.state is State.AT_REVISION and self.current_revision == self.head
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path, "size": self.size, "journal_mode": self.journal_mode,
-            "state": self.state.value, "summary": self.summary, "symptom": self.symptom,
-            "offer": self.offer.value, "up_to_date": self.up_to_date,
-            "current_revision": self.current_revision,
-            "recorded_rows": list(self.recorded_rows), "head": self.head,
-            "highest_present": self.highest_present,
-            "pending": [p._asdict() for p in self.pending],
-            "counts": dict(self.counts), "problems": list(self.problems),
-            "leftovers": list(self.leftovers),
-            "differences": [{"severity": d.severity.value, "kind": d.kind, "table": d.table,
-                             "column": d.column, "message": d.message}
-                            for d in self.differences],
-        }
 
 
 def count_rows(conn: sqlite3.Connection, tables: list[str] | None = None) -> dict[str, int]:
@@ -106,7 +57,7 @@ def status_of(path: str, size: int, mode: str | None, found: Classification,
     return Status(path, size, mode, found.state, found.recorded, HEAD_ID, pending_for(found),
                   counts, found.summary, found.symptom, found.offer, found.highest_present,
                   found.recorded_rows, found.differences, found.leftovers,
-                  breaking + [f"leftover table {t}" for t in found.leftovers])
+                  (*breaking, *(f"leftover table {t}" for t in found.leftovers)))
 
 
 def inspect(path: str | Path) -> Status:

@@ -11,7 +11,6 @@ session's `changed(Change.HEALTH)` and, while a run is under way, its
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -49,8 +48,7 @@ def file_stamp(path: str | Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns, wal_size, wal_mtime)
 
 
-@dataclass(frozen=True)
-class HealthRun:
+class HealthRun(NamedTuple):
     report: HealthReport
     when: dt.datetime
     stamp: FileStamp | None
@@ -68,8 +66,7 @@ def run_health(path: str, *, progress: Any = None, cancel: CancelToken | None = 
     return HealthRun(report, dt.datetime.now(dt.UTC), stamp)
 
 
-@dataclass(frozen=True)
-class FixChoice:
+class FixChoice(NamedTuple):
     """One fix a check offers (registry data: no database needed)."""
 
     id: str
@@ -92,8 +89,7 @@ def symptom_of(check_id: str) -> str:
     return symptom(check_id)
 
 
-@dataclass(frozen=True)
-class FixPlan:
+class FixPlan(NamedTuple):
     """What the Fix dialog shows before anything changes."""
 
     preview: Preview
@@ -119,8 +115,7 @@ def _recorded_revision(path: str) -> str | None:
     return inspect(path).current_revision
 
 
-@dataclass(frozen=True)
-class FixOutcome:
+class FixOutcome(NamedTuple):
     result: FixResult
     run: HealthRun | None          # every check, run again after the fix
     diff: HealthDiff | None        # against the report the operator fixed from

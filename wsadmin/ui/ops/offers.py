@@ -9,15 +9,14 @@ Qt-free, so views, dialogs and tests share one set of words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsadmin.ui.ops.core import Offer, State, Status, revision_chain
 
 UPGRADE, ADOPT, REPAIR, INIT = "upgrade", "adopt", "repair", "init"
 
 
-@dataclass(frozen=True)
-class ActionWords:
+class ActionWords(NamedTuple):
     key: str            # the pipeline's action
     title: str          # the dialog's window title
     button: str         # the primary button of the views
@@ -53,8 +52,7 @@ _OFFERED = {Offer.UPGRADE: UPGRADE, Offer.ADOPT: ADOPT, Offer.REPAIR: REPAIR,
             Offer.INIT: INIT}
 
 
-@dataclass(frozen=True)
-class Primary:
+class Primary(NamedTuple):
     """The one button that changes the database: its action (None: disabled), its text,
     and its tooltip (why not, when disabled)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wsadmin.ui.ops import early_read
 from wsadmin.ui.ops.core import ForeignDatabase, State, Status, inspect
 from wsadmin.ui.ops.op import DbOp
 from wsadmin.ui.ops.runner import DbRunner
@@ -17,7 +18,7 @@ from wsadmin.ui.ops.runner import DbRunner
 def open_status(path: str | Path) -> Status:
     """What opening a database runs on the worker: its status, or a known error
     for files wsadmin cannot work with (not SQLite, damaged, someone else's schema)."""
-    status = inspect(path)
+    status = early_read.take(path) or inspect(path)
     if status.state is State.FOREIGN:
         # SCHEMA.md: refuse everything on someone else's database, checks included.
         raise ForeignDatabase(f"{Path(path).name} is not an app_metadata.db",
