@@ -110,7 +110,9 @@ def test_a_child_still_reading_after_the_wait_is_killed(db: Path, tmp_path: Path
 def test_an_answer_that_is_not_a_status_is_not_used(db: Path, tmp_path: Path) -> None:
     result = run(f"""
         from wsadmin.db.schema import status as status_module
-        status_module.inspect = lambda path: {{"state": "at_revision"}}
+        import types
+        status_module.inspect = lambda path: types.SimpleNamespace(
+            to_json=lambda: {{"state": "at_revision"}})
         early_read.start({str(db)!r})
         print(json.dumps({{"took": early_read.take({str(db)!r}), "reaped": no_child_left()}}))
     """, tmp_path)

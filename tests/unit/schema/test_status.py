@@ -342,3 +342,18 @@ def test_to_json_round_trips_the_fields(tmp_path: Path) -> None:
     assert data["pending"][0]["revision"] == "002"
     assert data["up_to_date"] is False
     assert data["summary"] and data["symptom"]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_json_of_a_status_reads_back_as_the_same_status(tmp_path: Path, state: str
+                                                            ) -> None:
+    """`Status.from_json(status.to_json())` is the status itself, differences and pending
+    revisions included: the GUI's start-up reads it back from a child process."""
+    import json
+
+    from wsadmin.db.schema.status_types import Status
+
+    status = inspect(build_demo(tmp_path / f"{state}.db", users=5, state=state))
+    again = Status.from_json(json.loads(json.dumps(status.to_json())))
+    assert again == status
+    assert again.state is status.state and again.offer is status.offer

@@ -112,3 +112,16 @@ class Status(NamedTuple):
                              "column": d.column, "message": d.message}
                             for d in self.differences],
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Status:
+        """The Status `to_json` described (`wsadmin status --json` reads back the same)."""
+        return cls(
+            data["path"], data["size"], data["journal_mode"], State(data["state"]),
+            data["current_revision"], data["head"],
+            [PendingRevision(**p) for p in data["pending"]], dict(data["counts"]),
+            data["summary"], data["symptom"], Offer(data["offer"]), data["highest_present"],
+            tuple(data["recorded_rows"]),
+            tuple(Difference(Severity(d["severity"]), d["kind"], d["table"], d["message"],
+                             d["column"]) for d in data["differences"]),
+            tuple(data["leftovers"]), tuple(data["problems"]))
