@@ -86,3 +86,10 @@ def elapsed(seconds: float) -> str:
     if whole < 60:
         return f"{whole} s"
     return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def rich_text(text: str) -> str:
+    """`text` shown as itself inside a label's rich text: &, < and > escaped. The
+    first screen uses this rather than html.escape, whose module loads every named
+    HTML entity (~4 ms of the start-up here)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -11,15 +11,23 @@ output does not need it: json.dumps escapes control characters itself.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Final
 
 # C0 and C1 controls and DEL; the Unicode line and paragraph separators (splitlines()
 # breaks on them); the bidirectional overrides and isolates, which can make a line read
 # differently from what it holds; lone surrogates (undecodable bytes in a file name,
 # which stdout cannot even encode).
-_UNSAFE: Final = re.compile(
+_UNSAFE_CLASS: Final = (
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+@cache
+def _pattern(char_class: str) -> re.Pattern[str]:
+    # Compiled on first use: a class with the surrogate range costs a few ms to compile,
+    # and every process imports this module (the GUI's first screen too).
+    return re.compile(char_class)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -36,9 +44,10 @@ def _escape(match: re.Match[str]) -> str:
 def printable(value: object) -> str:
     """`value` as text for a terminal or a one-line message: controls escaped visibly."""
     text = value if isinstance(value, str) else str(value)
-    if _UNSAFE.search(text) is None:
+    unsafe = _pattern(_UNSAFE_CLASS)
+    if unsafe.search(text) is None:
         return text
-    return _UNSAFE.sub(_escape, text)
+    return unsafe.sub(_escape, text)
 
 
 def printable_lines(text: str) -> str:
@@ -48,15 +57,16 @@ def printable_lines(text: str) -> str:
 
 # Inside a JSON string these are legal raw, but a terminal acts on them; `\uXXXX` is
 # the same string to every JSON reader.
-_JSON_UNSAFE: Final = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-                                 "\ud800-\udfff]")
+_JSON_UNSAFE_CLASS: Final = ("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+                              "\ud800-\udfff]")
 
 
 def json_safe(dumped: str) -> str:
     """Output of json.dumps(ensure_ascii=False) with what a terminal acts on escaped."""
-    if _JSON_UNSAFE.search(dumped) is None:
+    unsafe = _pattern(_JSON_UNSAFE_CLASS)
+    if unsafe.search(dumped) is None:
         return dumped
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    return unsafe.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

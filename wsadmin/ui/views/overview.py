@@ -10,7 +10,6 @@ show another view ("migrations", "backups", "health").
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wsadmin.ui.format import human_size, local_time
+from wsadmin.ui.format import human_size, local_time, rich_text
 from wsadmin.ui.ops.backups import BackupRow, Check
 from wsadmin.ui.ops.core import State, Status, WsadminError
 from wsadmin.ui.ops.health import health_words
@@ -170,7 +169,9 @@ class OverviewView(QScrollArea):
             card.layout_.addWidget(label)
         self.offer_button = QPushButton("", card)
         self.offer_button.setObjectName("offerButton")
-        self.offer_button.setStyleSheet("QPushButton#offerButton { font-weight: 600; }")
+        bold = self.offer_button.font()        # a font, not a style sheet: no CSS to parse
+        bold.setWeight(QFont.Weight.DemiBold)   # at start-up for one button
+        self.offer_button.setFont(bold)
         self.offer_button.clicked.connect(self._ask_change)
         self.offer_button.hide()
         self.migrations_link = QPushButton("Open Migrations", card)
@@ -321,7 +322,7 @@ class OverviewView(QScrollArea):
         self.revision_value.setText(revision_text(status))
         self.head_label.setText(f"head is {status.head}")
         self.summary_label.setText(status.summary)
-        self.symptom_label.setText(f"<b>Backend symptom:</b> {html.escape(status.symptom)}")
+        self.symptom_label.setText(f"<b>Backend symptom:</b> {rich_text(status.symptom)}")
         self.pending_label.setText(pending_words(status))
         for table, label in self.count_labels.items():
             count = status.counts.get(table)
