@@ -7,7 +7,11 @@ Sizes use binary units with their binary names: 1,536 bytes is "1.5 KiB".
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
 
 _UNITS = ("KiB", "MiB", "GiB", "TiB")
 
@@ -70,6 +74,8 @@ def local_time(when: dt.datetime | None, *, seconds: bool = True) -> str:
 
 def parse_time(iso: str | None) -> dt.datetime | None:
     """An ISO 8601 time from a manifest or the catalog, or None when it is not one."""
+    import datetime as dt  # here: the first screen parses no time
+
     try:
         return dt.datetime.fromisoformat(iso) if iso else None
     except ValueError:

@@ -8,14 +8,16 @@ view, the Overview's last backup and the Rollback dialog all read it.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wsadmin.ui.format import parse_time
 from wsadmin.ui.ops.core import CancelToken
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 
 class Check(enum.StrEnum):

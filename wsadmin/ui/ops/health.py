@@ -10,7 +10,6 @@ session's `changed(Change.HEALTH)` and, while a run is under way, its
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,6 +19,8 @@ from wsadmin.ui.ops.core import Cancelled, CancelToken
 from wsadmin.ui.ops.op import Change, DbOp
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from wsadmin.db.health.apply import FixResult, Preview
     from wsadmin.db.health.diff import HealthDiff
     from wsadmin.db.health.model import HealthReport
@@ -63,6 +64,8 @@ def run_health(path: str, *, progress: Any = None, cancel: CancelToken | None = 
 
     stamp = file_stamp(path)
     report = run_checks(path, progress=progress, cancel=cancel)
+    import datetime as dt
+
     return HealthRun(report, dt.datetime.now(dt.UTC), stamp)
 
 
@@ -139,6 +142,8 @@ def apply_fix_now(path: str, check_id: str, fix_id: str, params: dict[str, str],
         after = run_checks(path, progress=progress)
     except WsadminError as exc:
         return FixOutcome(result, None, None, exc.one_line())
+    import datetime as dt
+
     run = HealthRun(after, dt.datetime.now(dt.UTC), stamp)
     return FixOutcome(result, run, compare(before, after) if before is not None else None)
 

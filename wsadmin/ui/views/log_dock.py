@@ -10,7 +10,7 @@ Copy puts the visible tab's text on the clipboard; Save… writes it to a file.
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,7 @@ def outcome_line(exc: BaseException | None) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now().strftime("%H:%M:%S")
+    return time.strftime("%H:%M:%S")      # local time, as datetime.now() gives it
 
 
 class LogDock(QDockWidget):

@@ -9,7 +9,7 @@ show another view ("migrations", "backups", "health").
 
 from __future__ import annotations
 
-import datetime as dt
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -334,7 +334,7 @@ class OverviewView(QScrollArea):
         try:
             mtime = path.stat().st_mtime
             self.modified_value.setText(
-                dt.datetime.fromtimestamp(mtime).strftime("%Y-%m-%d %H:%M:%S"))
+                time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(mtime)))
         except OSError:
             self.modified_value.setText("—")
         self.problem_label.hide()
