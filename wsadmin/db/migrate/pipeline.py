@@ -272,7 +272,9 @@ class _Runner:
                  if st is not None else "missing")
         message = f"{DONE[self.action]} {self.path}: {start} -> {self.pf.goal or 'legacy'}"
         if self.latch is not None and self.latch.interrupted:
-            message += " (Ctrl-C came after the commit: the change is complete)"
+            # Held from the end of the verification on (verify_then_hold): too late to stop.
+            message += (" (Ctrl-C came once the change was verified and committing: "
+                        "it is complete)")
         counts_before = dict(self.status.counts) if self.status else {}
         result = PipelineResult(str(self.path), self.action, DONE[self.action],
                                 self.from_revision, self.pf.goal, list(self.pf.revisions),
