@@ -6,6 +6,8 @@ changes this folder only). Qt-free; stdlib sqlite3 and bcrypt only.
 - compare: differences tagged breaking, degraded or cosmetic (SCHEMA.md).
 - chain: the six revisions, their operator words and target shapes.
 - states: classify(conn) -> the SCHEMA.md state, what wsadmin offers.
+- status_types: the records of a status (State, Offer, Difference, Status), importable
+  without the shapes (the GUI's first screen); status: inspect(path) makes one.
 - ensure, rebuild: make a table or a whole shape what a revision needs; undo it.
 - steps: each revision's upgrade and downgrade, registered by id (migrations/
   calls them); default_workspace: 002's data rules and its preflight.
