@@ -16,17 +16,12 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from wsadmin.ui.ops.op import DbOp
+from wsadmin.ui.ops.resume import unfinished_run
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from wsadmin.ui.session import Session
-
-
-def _unfinished(path: str) -> Any:
-    from wsadmin.ui.ops.resume import unfinished_run
-
-    return unfinished_run(path)
 
 
 class ResumeOffer(QObject):
@@ -52,7 +47,7 @@ class ResumeOffer(QObject):
         if not self._started:
             self._waiting = path
             return
-        op = DbOp(_unfinished, path, label="Look for an unfinished checklist").quiet()
+        op = DbOp(unfinished_run, path, label="Look for an unfinished checklist").quiet()
         self.session.run(op.success(lambda run: self._found(path, run)))
 
     def _found(self, path: str, run: Any) -> None:
